@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layering (each target depends only on those above it):
+//   CSQLite, CReadline   system libraries (module maps over the Debian -dev packages)
+//   LimitlessSupport     JSON, files, time: the small things every layer needs (no Foundation)
+//   SQLSyntax            pure SQL front end: lexer, parser, AST, printer (no C, no disk)
+//   LimitlessEngine      storage, catalog, placement, planner, executor, transactions
+//   LimitlessCLI         command table, argument parser, aws control plane, `sql` front door
+//   limitless            the executable: a thin main around LimitlessCLI
+let package = Package(
+    name: "limitless",
+    products: [
+        .executable(name: "limitless", targets: ["limitless"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .systemLibrary(
+            name: "CReadline",
+            providers: [.apt(["libreadline-dev"])]
+        ),
+        .target(name: "LimitlessSupport"),
+        .target(name: "SQLSyntax"),
+        .target(
+            name: "LimitlessEngine",
+            dependencies: ["CSQLite", "SQLSyntax", "LimitlessSupport"]
+        ),
+        .target(
+            name: "LimitlessCLI",
+            dependencies: ["LimitlessEngine", "LimitlessSupport", "SQLSyntax", "CReadline"]
+        ),
+        .executableTarget(name: "limitless", dependencies: ["LimitlessCLI"]),
+        .testTarget(name: "SupportTests", dependencies: ["LimitlessSupport"]),
+        .testTarget(name: "SQLSyntaxTests", dependencies: ["SQLSyntax"],
+                    resources: [.copy("Corpus")]),
+        .testTarget(name: "EngineTests", dependencies: ["LimitlessEngine"]),
+        .testTarget(name: "CLITests", dependencies: ["LimitlessCLI"],
+                    resources: [.copy("Golden")]),
+        .testTarget(name: "EndToEndTests", dependencies: ["LimitlessSupport"],
+                    resources: [.copy("Golden")]),
+    ]
+)

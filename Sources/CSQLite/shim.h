@@ -1,0 +1,16 @@
+#ifndef LIMITLESS_CSQLITE_SHIM_H
+#define LIMITLESS_CSQLITE_SHIM_H
+// The system library exports the session extension, but sqlite3.h declares it only
+// when these are defined before it is included.
+#define SQLITE_ENABLE_SESSION 1
+#define SQLITE_ENABLE_PREUPDATE_HOOK 1
+#include <sqlite3.h>
+
+// Variadic C calls are not importable into Swift: wrap the ones we use.
+static inline int limitless_sqlite3_busy_timeout(sqlite3 *db, int ms) {
+    return sqlite3_busy_timeout(db, ms);
+}
+static inline int limitless_sqlite3_config_defensive(sqlite3 *db, int on) {
+    return sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, on, (int *)0);
+}
+#endif

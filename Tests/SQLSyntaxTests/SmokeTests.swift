@@ -1,0 +1,6 @@
+import Testing
+@testable import SQLSyntax
+
+@Suite struct SmokeTests {
+    @Test func moduleLoads() { _ = SQLSyntax.self }
+}
