@@ -35,12 +35,11 @@ let package = Package(
         ),
         .executableTarget(name: "limitless", dependencies: ["LimitlessCLI"]),
         .testTarget(name: "SupportTests", dependencies: ["LimitlessSupport"]),
-        .testTarget(name: "SQLSyntaxTests", dependencies: ["SQLSyntax"],
-                    resources: [.copy("Corpus")]),
+        // Test data shared by several targets lives in Tests/Corpus and Tests/Fixtures and is
+        // found through #filePath, so a fresh clone needs nothing outside the repository.
+        .testTarget(name: "SQLSyntaxTests", dependencies: ["SQLSyntax", "CSQLite"]),
         .testTarget(name: "EngineTests", dependencies: ["LimitlessEngine"]),
-        .testTarget(name: "CLITests", dependencies: ["LimitlessCLI"],
-                    resources: [.copy("Golden")]),
-        .testTarget(name: "EndToEndTests", dependencies: ["LimitlessSupport"],
-                    resources: [.copy("Golden")]),
+        .testTarget(name: "CLITests", dependencies: ["LimitlessCLI", "LimitlessSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["LimitlessSupport"]),
     ]
 )
