@@ -1,4 +1,7 @@
 import CSQLite
+#if canImport(Glibc)
+import Glibc
+#endif
 import LimitlessSupport
 
 /// The files of one shard group: a router database and one SQLite database per shard,
