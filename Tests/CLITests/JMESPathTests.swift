@@ -7,24 +7,16 @@ import Testing
 /// JMESPath cases with the answers of the aws CLI's own engine (jmespath 1.1.0), recorded in
 /// Golden/jmespath-cases.json by Golden/jmespath/gen.py: results as `--output json` prints them,
 /// compile errors as the aws CLI reports a bad `--query`, evaluation errors as raised.
+/// The groups follow the JMESPath compliance suite's sections.
 enum JMESPathCases {
-    static let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Golden/jmespath-cases.json")
-
-    static let all: [JSON] = {
-        guard let data = FileManager.default.contents(atPath: file.path),
-              let json = try? JSON.parse(String(decoding: data, as: UTF8.self)) else { return [] }
-        return json["cases"]?.arrayValue ?? []
+    /// (input, case) pairs from Golden/jmespath-cases.json.
+    static let all: [(JSON, JSON)] = {
+        let groups = Golden.load("jmespath-cases.json")?["groups"]?.arrayValue ?? []
+        return groups.flatMap { g in (g["cases"]?.arrayValue ?? []).map { (g["input"] ?? .null, $0) } }
     }()
 
     /// Chunks of cases, so that a failure names a small group.
     static var chunks: [Int] { Array(stride(from: 0, to: all.count, by: 50)) }
-
-    static func pretty(_ v: JSON) -> String {
-        var out = ""
-        AWSRender.writePrettyJSON(v, depth: 0, to: &out)
-        return out + "\n"
-    }
 }
 
 @Suite struct JMESPathComplianceTests {
@@ -35,9 +27,8 @@ enum JMESPathCases {
     @Test(arguments: JMESPathCases.chunks)
     func recordedCases(_ start: Int) throws {
         let cases = JMESPathCases.all[start..<min(start + 50, JMESPathCases.all.count)]
-        for c in cases {
+        for (input, c) in cases {
             let expression = try #require(c["expression"]?.stringValue)
-            let input = try #require(c["input"])
             let compiled: JMESPathExpression
             do {
                 compiled = try JMESPathExpression(expression)
@@ -51,7 +42,7 @@ enum JMESPathCases {
             }
             do {
                 let result = try compiled.search(input)
-                #expect(JMESPathCases.pretty(result) == c["result"]?.stringValue, "search \(expression)")
+                #expect(Golden.text(result) == c["result"]?.stringValue, "search \(expression)")
             } catch {
                 #expect(error.message == c["searchError"]?.stringValue, "search error \(expression)")
             }

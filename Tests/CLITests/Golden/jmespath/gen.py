@@ -2,11 +2,11 @@
 """Records what the aws CLI's JMESPath engine (the Python jmespath package; these results came
 from jmespath 1.1.0, as bundled with aws-cli 1.45.11) answers for each (input, expression) below.
 
-Run:  python3 gen.py   -> writes ../jmespath-cases.json, a list of
-  {"input": value, "expression": text, and one of
+Run:  python3 gen.py   -> writes ../jmespath-cases.json: {"groups": [{"input": value, "cases": [
+  {"expression": text, and one of
      "result": the result as `aws --output json` prints it (json.dumps indent=4 + "\\n"),
      "compileError": the aws CLI's message for a bad --query ("Bad value for --query ...: ..."),
-     "searchError": the message evaluation raised (printed by the aws CLI, exit 255)}
+     "searchError": the message evaluation raised (printed by the aws CLI, exit 255)}]}]}
 The groups follow the JMESPath compliance suite (basic, boolean, current, escape, filters,
 functions, identifiers, indices, literal, multiselect, pipe, slice, syntax, unicode, wildcard)
 plus queries over the aws rds reference responses.
@@ -269,10 +269,12 @@ def result_text(value):
 
 
 def main():
-    cases = []
+    groups = []
+    count = 0
     for data, exprs in GROUPS:
+        cases = []
         for expr in exprs:
-            case = {"input": data, "expression": expr}
+            case = {"expression": expr}
             try:
                 parsed = jmespath.compile(expr)
             except Exception as e:
@@ -284,11 +286,13 @@ def main():
             except Exception as e:
                 case["searchError"] = str(e)
             cases.append(case)
+        groups.append({"input": data, "cases": cases})
+        count += len(cases)
     with open(os.path.join(HERE, "..", "jmespath-cases.json"), "w") as f:
         json.dump({"generator": "Tests/CLITests/Golden/jmespath/gen.py", "jmespath": jmespath.__version__,
-                   "cases": cases}, f, indent=1, ensure_ascii=False)
+                   "groups": groups}, f, indent=4, ensure_ascii=False)
         f.write("\n")
-    print(len(cases), "cases")
+    print(count, "cases")
 
 
 main()
