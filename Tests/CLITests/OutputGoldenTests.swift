@@ -10,7 +10,7 @@ import Testing
 ///   The .text/.table runs were separate calls, so their timestamps differ from the .json's;
 ///   both sides are compared with timestamps masked (same length, so column widths hold).
 /// * Tests/CLITests/Golden/awscli-formatters.json: outputs of awscli 1.45.11's own formatters for
-///   27 inputs, at several terminal widths and with colour (recorded by Golden/awscli/gen.py).
+///   28 inputs, at several terminal widths and with colour (recorded by Golden/awscli/gen.py).
 enum OutputFixtures {
     static let testsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     static let awsCLI = testsDir.appendingPathComponent("Fixtures/aws-cli")
@@ -85,7 +85,7 @@ enum OutputFixtures {
     @Test func fixturesArePresent() {
         // 4 top-level cases + 2 stock-moto empty-list cases + 4 stock-moto-allocated-storage cases.
         #expect(OutputFixtures.awsCases().count == 10)
-        #expect(OutputFixtures.oracleCases().count == 27)
+        #expect(OutputFixtures.oracleCases().count == 28)
     }
 
     @Test(arguments: OutputFixtures.awsCases())

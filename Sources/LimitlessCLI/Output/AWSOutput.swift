@@ -472,8 +472,9 @@ struct TableBuilder {
         let more = moreSet.sorted(by: Python.less)
         addHeader(headers)
         var first = true
-        for case let .object(raw) in items {
-            let members = Python.dictItems(raw)
+        for item in items {
+            // Elements other than objects only get this far when they are empty lists.
+            let members = item.objectValue.map(Python.dictItems) ?? []
             if !first && !more.isEmpty {
                 newSection(title, indent: indent)
                 addHeader(headers)
