@@ -172,6 +172,8 @@ extension Parser {
         }
     }
 
+    /// Primary expressions. Each larger form has its own function so that this frame, which
+    /// sits on the stack once per nesting level, stays small.
     mutating func parsePrimary() throws(E) -> Expr {
         let t = tok
         switch t.kind {
@@ -188,15 +190,7 @@ extension Parser {
             advance()
             return .parameter(Parameter(text(t)))
         case .lparen:
-            advance()
-            if startsSelect() {
-                let s = try parseSelect()
-                try expect(.rparen)
-                return .subquery(s)
-            }
-            let list = try parseExprList()
-            try expect(.rparen)
-            return list.count == 1 ? list[0] : .row(list)
+            return try parseParenthesized()
         case .keyword:
             switch t.keyword {
             case .null: advance(); return .literal(.null)
@@ -205,46 +199,11 @@ extension Parser {
             case .current_timestamp: advance(); return .literal(.currentTimestamp)
             case .true where peek(1).kind != .lparen && peek(1).kind != .dot: advance(); return .literal(.bool(true))
             case .false where peek(1).kind != .lparen && peek(1).kind != .dot: advance(); return .literal(.bool(false))
-            case .exists:
-                advance()
-                try expect(.lparen)
-                let s = try parseSelect()
-                try expect(.rparen)
-                return .exists(s)
+            case .exists: return try parseExists()
             case .case: return try parseCase()
-            case .cast where peek(1).kind == .lparen:
-                advance(); advance()
-                let e = try parseExpr()
-                try expect(.as)
-                let type = try parseTypeName() ?? TypeName("")
-                try expect(.rparen)
-                return .cast(e, type)
-            case .raise where peek(1).kind == .lparen:
-                advance(); advance()
-                let action: RaiseAction
-                switch tok.keyword {
-                case .ignore: action = .ignore
-                case .rollback: action = .rollback
-                case .abort: action = .abort
-                case .fail: action = .fail
-                default: throw syntaxError()
-                }
-                advance()
-                var message: String? = nil
-                if action != .ignore {
-                    try expect(.comma)
-                    guard tok.kind == .string else { throw syntaxError() }
-                    message = unquoted(tok)
-                    advance()
-                }
-                try expect(.rparen)
-                return .raise(action, message)
-            case .array where peek(1).kind == .lbracket:
-                advance(); advance()
-                var items: [Expr] = []
-                if !isKind(.rbracket) { items = try parseExprList() }
-                try expect(.rbracket)
-                return .array(items)
+            case .cast where peek(1).kind == .lparen: return try parseCast()
+            case .raise where peek(1).kind == .lparen: return try parseRaise()
+            case .array where peek(1).kind == .lbracket: return try parseArray()
             default:
                 if t.keyword.isReserved && !t.keyword.isJoinKeyword { throw syntaxError() }
                 return try parseIdentifierExpr()
@@ -254,6 +213,69 @@ extension Parser {
         default:
             throw syntaxError()
         }
+    }
+
+    /// `( select )`, `( expr )` or a row value `( expr, expr ... )`.
+    mutating func parseParenthesized() throws(E) -> Expr {
+        advance()
+        if startsSelect() {
+            let s = try parseSelect()
+            try expect(.rparen)
+            return .subquery(s)
+        }
+        let first = try parseExpr()
+        if accept(.rparen) { return first }
+        var list = [first]
+        while accept(.comma) { list.append(try parseExpr()) }
+        try expect(.rparen)
+        return .row(list)
+    }
+
+    mutating func parseExists() throws(E) -> Expr {
+        advance()
+        try expect(.lparen)
+        let s = try parseSelect()
+        try expect(.rparen)
+        return .exists(s)
+    }
+
+    mutating func parseCast() throws(E) -> Expr {
+        advance(); advance()
+        let e = try parseExpr()
+        try expect(.as)
+        let type = try parseTypeName() ?? TypeName("")
+        try expect(.rparen)
+        return .cast(e, type)
+    }
+
+    mutating func parseRaise() throws(E) -> Expr {
+        advance(); advance()
+        let action: RaiseAction
+        switch tok.kind == .keyword ? tok.keyword : .none {
+        case .ignore: action = .ignore
+        case .rollback: action = .rollback
+        case .abort: action = .abort
+        case .fail: action = .fail
+        default: throw syntaxError()
+        }
+        advance()
+        var message: String? = nil
+        if action != .ignore {
+            try expect(.comma)
+            guard tok.kind == .string else { throw syntaxError() }
+            message = unquoted(tok)
+            advance()
+        }
+        try expect(.rparen)
+        return .raise(action, message)
+    }
+
+    mutating func parseArray() throws(E) -> Expr {
+        advance(); advance()
+        var items: [Expr] = []
+        if !isKind(.rbracket) { items = try parseExprList() }
+        try expect(.rbracket)
+        return .array(items)
     }
 
     func blobBytes(_ t: Token) -> [UInt8] {

@@ -1,4 +1,8 @@
-typealias E = SQLSyntaxError
+/// The parser's internal error: empty, so that debug-build frames stay small (a typed
+/// `throws(SQLSyntaxError)` reserves room for the whole error at every call site). The
+/// details wait in `ParserState.failure`.
+struct ParseFailure: Error {}
+typealias E = ParseFailure
 
 /// Entry points of the front end.
 ///
@@ -8,13 +12,18 @@ typealias E = SQLSyntaxError
 public enum SQLSyntax {
     /// Nesting limit for parentheses, subqueries and expression trees.
     public static let maxDepth = 1000
+    /// Stack the parser may use before it reports "stack depth limit exceeded" (a guard for
+    /// unoptimised builds, whose frames are large; an optimised build reaches `maxDepth` first).
+    public static let stackBudget: UInt = 3 << 20
 
     /// Parses `text` into statements; empty statements (`;;`) are skipped.
     public static func parse(_ text: String) throws(SQLSyntaxError) -> [Statement] {
         var copy = text
         let result: Result<[Statement], SQLSyntaxError> = copy.withUTF8 { buf in
             var parser = Parser(buf)
-            do throws(SQLSyntaxError) { return .success(try parser.parseAll()) } catch { return .failure(error) }
+            do throws(ParseFailure) { return .success(try parser.parseAll()) } catch {
+                return .failure(parser.state.failure ?? parser.makeSyntaxError(parser.tok))
+            }
         }
         return try result.get()
     }
@@ -36,6 +45,14 @@ public enum SQLSyntax {
 /// Parses `text` into statements (same as `SQLSyntax.parse`).
 public func parse(_ text: String) throws(SQLSyntaxError) -> [Statement] { try SQLSyntax.parse(text) }
 
+final class ParserState {
+    var failure: SQLSyntaxError?
+    // incremental line/column tracking for statement ranges
+    var lcOffset = 0, lcLine = 1, lcColumn = 1
+    var stackBase: UInt = 0
+    var minStack: UInt = .max
+}
+
 /// Recursive-descent parser: one `parse<Construct>` method per grammar rule, precedence
 /// climbing for operators (Parser+Expr.swift).
 struct Parser {
@@ -43,12 +60,16 @@ struct Parser {
     let tokens: [Token]
     var pos = 0
     var depth = 0
-    // incremental line/column tracking for statement ranges
-    var lcOffset = 0, lcLine = 1, lcColumn = 1
+    /// Rarely changed state lives behind a reference so that the struct (copied into many
+    /// debug-build frames) stays small.
+    let state: ParserState
 
     init(_ p: UnsafeBufferPointer<UInt8>) {
         self.p = p
         self.tokens = Lexer.tokenize(p)
+        self.state = ParserState()
+        var probe = 0
+        state.stackBase = withUnsafeMutablePointer(to: &probe) { UInt(bitPattern: $0) }
     }
 
     // MARK: token access
@@ -104,15 +125,16 @@ struct Parser {
     // MARK: errors and positions
 
     mutating func lineColumn(_ offset: Int) -> (Int, Int) {
-        if offset < lcOffset { lcOffset = 0; lcLine = 1; lcColumn = 1 }
-        var i = lcOffset
+        let st = state
+        if offset < st.lcOffset { st.lcOffset = 0; st.lcLine = 1; st.lcColumn = 1 }
+        var i = st.lcOffset
         while i < offset && i < p.count {
             let b = p[i]
-            if b == 10 { lcLine += 1; lcColumn = 1 } else if b & 0xC0 != 0x80 { lcColumn += 1 }
+            if b == 10 { st.lcLine += 1; st.lcColumn = 1 } else if b & 0xC0 != 0x80 { st.lcColumn += 1 }
             i += 1
         }
-        lcOffset = offset
-        return (lcLine, lcColumn)
+        st.lcOffset = offset
+        return (st.lcLine, st.lcColumn)
     }
 
     func positionOf(_ offset: Int) -> (Int, Int) {
@@ -125,8 +147,13 @@ struct Parser {
         return (line, col)
     }
 
-    func syntaxError(_ t: Token? = nil) -> SQLSyntaxError {
-        let t = t ?? tok
+    /// Records a syntax error at `t` (default: the current token) and returns the marker to throw.
+    mutating func syntaxError(_ t: Token? = nil) -> ParseFailure {
+        state.failure = makeSyntaxError(t ?? tok)
+        return ParseFailure()
+    }
+
+    func makeSyntaxError(_ t: Token) -> SQLSyntaxError {
         let (line, col) = positionOf(Int(t.start))
         let s = text(t)
         switch t.kind {
@@ -150,10 +177,14 @@ struct Parser {
     /// Call at every nesting step; restore `depth` on exit (`let d = depth; defer { depth = d }`).
     @inline(__always) mutating func nest() throws(E) {
         depth += 1
-        if depth > SQLSyntax.maxDepth {
+        var probe = 0
+        let addr = withUnsafeMutablePointer(to: &probe) { UInt(bitPattern: $0) }
+        if addr < state.minStack { state.minStack = addr }
+        if depth > SQLSyntax.maxDepth || state.stackBase &- addr > SQLSyntax.stackBudget {
             var e = error("stack depth limit exceeded")
             e.sqlState = "54001"
-            throw e
+            state.failure = e
+            throw ParseFailure()
         }
     }
 

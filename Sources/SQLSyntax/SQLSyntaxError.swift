@@ -19,47 +19,56 @@ public struct SQLSyntaxError: Error, Equatable, Sendable, CustomStringConvertibl
 
     public var description: String { "ERROR:  \(message) (line \(line), column \(column))" }
 
-    /// psql's rendering:
+    /// psql's rendering (libpq's error-position report):
     /// ```
     /// ERROR:  syntax error at or near "FORM"
     /// LINE 1: SELECT * FORM t
     ///                  ^
     /// ```
-    /// `source` is the text that was parsed (the offsets refer to it).
+    /// `source` is the text that was parsed (the offsets refer to it). As in psql, tabs show
+    /// as one space and a line longer than 60 characters is cut around the error with `...`.
     public func rendered(source: String) -> String {
-        var out = "ERROR:  \(message)"
-        let bytes = Array(source.utf8)
-        let off = max(0, min(offset, bytes.count))
-        var lineStart = off
-        while lineStart > 0 && bytes[lineStart - 1] != 10 { lineStart -= 1 }
-        var lineEnd = off
-        while lineEnd < bytes.count && bytes[lineEnd] != 10 { lineEnd += 1 }
-        var lineBytes = Array(bytes[lineStart..<lineEnd])
-        if lineBytes.last == 13 { lineBytes.removeLast() }
-        var text = String(decoding: lineBytes, as: UTF8.self)
-        // psql expands tabs to spaces when it prints the line; keep the caret aligned.
-        var caretCol = String(decoding: bytes[lineStart..<off], as: UTF8.self).unicodeScalars.count
-        if text.contains("\t") {
-            var expanded = ""
-            var col = 0
-            var caretAdjusted = caretCol
-            for (i, ch) in text.unicodeScalars.enumerated() {
-                if ch == "\t" {
-                    let spaces = 8 - col % 8
-                    expanded += String(repeating: " ", count: spaces)
-                    if i < caretCol { caretAdjusted += spaces - 1 }
-                    col += spaces
+        let displaySize = 60, minRightCut = 10
+        var chars: [Unicode.Scalar] = []
+        var loc = -1
+        var byte = 0
+        for sc in source.unicodeScalars {
+            if byte >= offset && loc < 0 { loc = chars.count }
+            chars.append(sc == "\t" ? " " : sc)
+            byte += UTF8.width(sc)
+        }
+        if loc < 0 { loc = chars.count }
+        var lineno = 1, ibeg = 0, iend = chars.count
+        var cno = 0
+        while cno < chars.count {
+            let c = chars[cno]
+            if c == "\r" || c == "\n" {
+                if cno < loc {
+                    if c == "\r" || cno == 0 || chars[cno - 1] != "\r" { lineno += 1 }
+                    ibeg = cno + 1
                 } else {
-                    expanded.unicodeScalars.append(ch)
-                    col += 1
+                    iend = cno
+                    break
                 }
             }
-            text = expanded
-            caretCol = caretAdjusted
+            cno += 1
         }
-        let prefix = "LINE \(line): "
-        out += "\n" + prefix + text + "\n"
-        out += String(repeating: " ", count: prefix.count + caretCol) + "^"
-        return out
+        var begTrunc = false, endTrunc = false
+        if iend - ibeg > displaySize {
+            if ibeg + displaySize >= loc + minRightCut {
+                while iend - ibeg > displaySize { iend -= 1 }
+                endTrunc = true
+            } else {
+                while loc + minRightCut < iend { iend -= 1; endTrunc = true }
+                while iend - ibeg > displaySize { ibeg += 1; begTrunc = true }
+            }
+        }
+        var prefix = "LINE \(lineno): "
+        if begTrunc { prefix += "..." }
+        var line = ""
+        line.unicodeScalars.append(contentsOf: chars[ibeg..<max(ibeg, iend)])
+        if endTrunc { line += "..." }
+        let caret = String(repeating: " ", count: prefix.count + max(0, loc - ibeg)) + "^"
+        return "ERROR:  \(message)\n" + prefix + line + "\n" + caret
     }
 }
