@@ -65,7 +65,6 @@ public enum CLI {
             return 0
         }
         var request = try Parameters().build(inv)
-        if inv.values["--cli-input-json"] != nil { try Parameters.checkRequired(request, command: command) }
         let region = region(inv)
         log("limitless \(version); command \(command.name) (\(operation)); region \(region); LIMITLESS_HOME \(Environment.limitlessHome)")
         if let url = inv.string("--endpoint-url") { log("--endpoint-url \(url) ignored: everything runs locally") }

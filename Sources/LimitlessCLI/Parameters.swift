@@ -43,6 +43,7 @@ public struct Parameters {
         for extra in request where !command.options.contains(where: { $0.member == extra.0 }) { ordered.append(extra) }
         let value = JSON.object(ordered)
         try Self.validate(value, against: Self.inputShape(command))
+        if inv.values["--cli-input-json"] != nil { try Self.checkRequired(value, command: command) }
         return value
     }
 
