@@ -393,7 +393,7 @@ struct ControlPlane {
     func findShardGroup(_ given: String) throws(CLIError) -> (Store.ShardGroup, String) {
         let id = given.lowercased()
         for cid in try store.clusterIDs() {
-            if let g = try store.loadShardGroup(cid), g.identifier == id { return (g, cid) }
+            if let g = try store.loadShardGroupOfValidCluster(cid), g.identifier == id { return (g, cid) }
         }
         throw shardGroupNotFound(given)
     }
@@ -408,7 +408,7 @@ struct ControlPlane {
             groups = [g.dbShardGroup]
         } else {
             for cid in try store.clusterIDs() {
-                guard let g = try store.loadShardGroup(cid) else { continue }
+                guard let g = try store.loadShardGroupOfValidCluster(cid) else { continue }
                 if let filters = r["Filters"]?.arrayValue {
                     var keep = true
                     for f in filters {
@@ -519,7 +519,7 @@ struct ControlPlane {
 
     func hashPassword(_ p: String) -> JSON {
         let salt = Random.bytes(16)
-        let iterations = 10_000
+        let iterations = 4096
         let hash = SHA256.pbkdf2(password: Array(p.utf8), salt: salt, iterations: iterations)
         return .object([("Algorithm", .string("pbkdf2-sha256")), ("Iterations", .int(Int64(iterations))),
                         ("Salt", .string(SHA256.hex(salt))), ("Hash", .string(SHA256.hex(hash)))])

@@ -114,10 +114,17 @@ struct Store {
         return ShardGroup(dbShardGroup: g, shardCount: Int(shards), routerCount: Int(routers))
     }
 
+    /// A cluster's shard group, after checking the cluster's own file too (a group whose
+    /// cluster file is damaged is reported, not silently shown).
+    func loadShardGroupOfValidCluster(_ clusterID: String) throws(CLIError) -> ShardGroup? {
+        guard try loadCluster(clusterID) != nil else { return nil }
+        return try loadShardGroup(clusterID)
+    }
+
     /// Every shard group, with its cluster id.
     func allShardGroups() throws(CLIError) -> [ShardGroup] {
         var out: [ShardGroup] = []
-        for id in try clusterIDs() { if let g = try loadShardGroup(id) { out.append(g) } }
+        for id in try clusterIDs() { if let g = try loadShardGroupOfValidCluster(id) { out.append(g) } }
         return out
     }
 
