@@ -71,10 +71,10 @@ public struct ArgumentParser {
         guard let command = CommandTable.command(name) else {
             throw .usage("argument command: " + Self.invalidChoice(name, CommandTable.visibleCommandNames))
         }
-        var rest = Array(args[i...])
-        if rest.last == "help" || rest.contains("--help") {
-            rest.removeAll(where: { $0 == "--help" })
-            if rest.last == "help" || rest.isEmpty || rest == ["help"] { return .help(command: command.name) }
+        let rest = Array(args[i...])
+        // aws shows a command's help when its line ends in `help`; `sql` takes free text
+        // (`-c help`), so there only a lone `help` counts.
+        if rest.contains("--help") || (command.isAWS ? rest.last == "help" : rest == ["help"]) {
             return .help(command: command.name)
         }
         var inv = Invocation(command: command)

@@ -61,7 +61,7 @@ public enum CLI {
         }
         if let which = inv.string("--generate-cli-skeleton") {
             let shape = which == "output" ? (command.output ?? .structure([])) : Parameters.inputShape(command)
-            Console.out(Parameters.skeleton(shape).serialized(.pretty) + "\n")
+            Console.out(AWSRender.json(Parameters.skeleton(shape)))
             return 0
         }
         var request = try Parameters().build(inv)

@@ -183,6 +183,10 @@ import LimitlessSupport
         #expect(inv.string("--on-error") == "continue")
         #expect(inv.flag("--single-transaction"))
         #expect(inv.flag("--quiet"))
+        // Free SQL text that says `help` is SQL, not a request for help.
+        let h = try invocation(["sql", "--db-cluster-identifier", "c", "-c", "help"])
+        #expect(h.appended.map(\.value) == ["help"])
+        guard case .help("sql") = try ArgumentParser().parse(["sql", "help"]) else { Issue.record("sql help"); return }
     }
 
     // MARK: - Errors

@@ -555,6 +555,38 @@ func snapshot(_ home: String) -> [String: String] {
         #expect(r.status == 255 && r.stderr.contains(sg))
     }
 
+    @Test func concurrentCommandsAreSerialised() throws {
+        let h = try Harness()
+        func spawn(_ args: [String]) throws -> Process {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: Harness.binary)
+            p.arguments = args
+            var env = ProcessInfo.processInfo.environment
+            env["LIMITLESS_HOME"] = h.home
+            p.environment = env
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            return p
+        }
+        // Six processes create the same cluster: exactly one wins, the others get AlreadyExists.
+        let same = try (0..<6).map { _ in try spawn(seedCluster) }
+        same.forEach { $0.waitUntilExit() }
+        #expect(same.filter { $0.terminationStatus == 0 }.count == 1)
+        #expect(same.filter { $0.terminationStatus == 254 }.count == 5)
+        // Six different clusters at once: all are there afterwards, each file intact.
+        let many = try (0..<6).map { k in
+            try spawn(["create-db-cluster", "--db-cluster-identifier", "c\(k)", "--engine", "aurora-postgresql",
+                       "--master-username", "u", "--master-user-password", "password1"])
+        }
+        many.forEach { $0.waitUntilExit() }
+        #expect(many.allSatisfy { $0.terminationStatus == 0 })
+        let all = try JSON.parse(try h.run(["describe-db-clusters"]).stdout)
+        #expect(all["DBClusters"]?.arrayValue?.count == 7)
+        let leftovers = snapshot(h.home).keys.filter { $0.contains(".tmp-") }
+        #expect(leftovers.isEmpty)
+    }
+
     @Test func sqlChecksTheClusterFirst() throws {
         let h = try Harness()
         let none = try h.run(["sql", "--db-cluster-identifier", "nope", "-c", "SELECT 1"])
