@@ -47,14 +47,15 @@ public struct ArgumentParser {
         var pre = Invocation(command: CommandTable.command("help")!)
         var i = 0
         var commandName: String?
+        var earlyUnknown: [String] = []
         while i < args.count {
             let word = args[i]
             if word == "--help" || word == "-h" { return .help(command: nil) }
             let kind = try globals.classify(word)
             if case .positional = kind { commandName = word; i += 1; break }
             if case .unknown = kind {
-                // An unknown option before the command: argparse leaves it for later, and the
-                // missing command is what gets reported.
+                // Left for the command's parser, as argparse's parse_known_args does.
+                earlyUnknown.append(word)
                 i += 1
                 continue
             }
@@ -88,7 +89,7 @@ public struct ArgumentParser {
             if w == "--" { afterDashDash = true; kinds.append(.dashDash); continue }
             kinds.append(try matcher.classify(w))
         }
-        var extras: [String] = []
+        var extras: [String] = earlyUnknown
         var j = 0
         while j < rest.count {
             switch kinds[j] {
@@ -100,6 +101,7 @@ public struct ArgumentParser {
                 j = try consume(kinds[j], at: j, in: rest, kinds: kinds, matcher: matcher, into: &inv)
             }
         }
+        if inv.flag("--version") { return .version }
         // Required options (aws relaxes them when the input comes from --cli-input-json).
         let fromJSON = inv.values["--cli-input-json"] != nil || inv.values["--generate-cli-skeleton"] != nil
         if !fromJSON {
@@ -110,6 +112,7 @@ public struct ArgumentParser {
                 throw .usage("the following arguments are required: " + missing.map(Self.displayName).joined(separator: ", "))
             }
         }
+        if inv.flag("--version") { return .version }
         if !extras.isEmpty { throw CLIError(.unknownOptions(extras)) }
         return .run(inv)
     }

@@ -84,6 +84,42 @@ enum Help {
         return s
     }
 
+    /// `Key=string,Value=string` for structures (and lists of them).
+    static func shorthandHint(_ shape: Shape) -> String? {
+        switch shape {
+        case let .structure(members):
+            return members.map { m -> String in
+                switch m.shape {
+                case let .list(item): return "\(m.name)=\(valueWord(item)),\(valueWord(item))"
+                case let .structure(inner): return "\(m.name)={" + inner.map { "\($0.name)=\(valueWord($0.shape))" }.joined(separator: ",") + "}"
+                default: return "\(m.name)=\(valueWord(m.shape))"
+                }
+            }.joined(separator: ",")
+        case let .list(item):
+            guard let inner = shorthandHint(item) else { return nil }
+            return inner + " ..."
+        default:
+            return nil
+        }
+    }
+
+    /// What limitless does with the options that matter on one machine (our words).
+    static let notes: [String: String] = [
+        "DBClusterIdentifier": "1-63 letters, digits and single hyphens, starting with a letter; kept in lower case.",
+        "DBShardGroupIdentifier": "1-63 letters, digits and single hyphens, starting with a letter; kept in lower case.",
+        "Engine": "aurora-postgresql for a limitless cluster.",
+        "EngineVersion": "16.x-limitless for a limitless cluster.",
+        "ClusterScalabilityType": "limitless: the cluster can have a shard group.",
+        "MasterUserPassword": "8-128 printable ASCII characters except / \" @ and space; stored only as a salted hash.",
+        "MaxACU": "16-6144; fixes the number of routers and shards when the group is created.",
+        "MinACU": "16 up to MaxACU.",
+        "ComputeRedundancy": "0, 1 or 2.",
+        "SkipFinalSnapshot": "Delete without keeping a copy.",
+        "FinalDBSnapshotIdentifier": "Keep a copy of the cluster's files under $LIMITLESS_HOME/snapshots/ID.",
+        "DeletionProtection": "A protected cluster cannot be deleted.",
+        "NewDBClusterIdentifier": "Rename the cluster (only while it has no shard group).",
+    ]
+
     static func optionLines(_ options: [OptionSpec]) -> String {
         var s = ""
         for o in options {
@@ -92,8 +128,10 @@ enum Help {
             if case let .enumeration(values) = o.shape { facts.append("one of: " + values.joined(separator: ", ")) }
             if o.repeatable { facts.append("repeatable") }
             s += "  \(synopsis(o))\n      (\(facts.joined(separator: "; ")))"
-            if !o.help.isEmpty { s += " " + o.help }
+            let note = o.help.isEmpty ? (notes[o.member] ?? "") : o.help
+            if !note.isEmpty { s += " " + note }
             s += "\n"
+            if let hint = shorthandHint(o.shape) { s += "      shorthand: \(hint)\n" }
         }
         return s
     }

@@ -166,6 +166,7 @@ import LimitlessSupport
 
     @Test func versionAndHelp() throws {
         guard case .version = try ArgumentParser().parse(["--version"]) else { Issue.record("no version"); return }
+        guard case .version = try ArgumentParser().parse(["describe-db-clusters", "--version"]) else { Issue.record("no version"); return }
         guard case .help(nil) = try ArgumentParser().parse(["help"]) else { Issue.record("no help"); return }
         guard case .help(nil) = try ArgumentParser().parse(["--help"]) else { Issue.record("no --help"); return }
         guard case .help("create-db-shard-group") = try ArgumentParser().parse(["create-db-shard-group", "help"]) else {
@@ -217,6 +218,10 @@ import LimitlessSupport
         ErrorCase(args: shardGroupBase + ["--max-acu", "1000", "--compute-redundancy", "abc"], text: "\ninvalid literal for int() with base 10: 'abc'\n", status: 252),
         ErrorCase(args: shardGroupBase + ["--max-acu", "1000", "--compute-redundancy", "1.5"], text: "\ninvalid literal for int() with base 10: '1.5'\n", status: 252),
         ErrorCase(args: [], text: usage + "limitless: error: the following arguments are required: command\n", status: 252),
+        ErrorCase(args: ["--bogus", "describe-db-clusters"], text: usage + "\nUnknown options: --bogus\n", status: 252),
+        ErrorCase(args: ["--output", "yaml", "describe-db-clusters"],
+                  text: usage + "limitless: error: argument --output: Invalid choice, valid choices are:\n\njson                                     | text                                    \ntable                                   \n",
+                  status: 252),
         ErrorCase(args: ["describe-db-shard-groups", "--output", "yaml"],
                   text: usage + "limitless: error: argument --output: Invalid choice, valid choices are:\n\njson                                     | text                                    \ntable                                   \n",
                   status: 252),
