@@ -6,6 +6,7 @@ public enum CLI {
     public static let version = "0.1.0"
 
     public static func run(_ arguments: [String]) -> Int32 {
+        Interrupts.install()
         do {
             switch try ArgumentParser().parse(arguments) {
             case .version:
@@ -75,7 +76,6 @@ public enum CLI {
         } else {
             log("request \(request.serialized(.compact))")
         }
-        Interrupts.install()
         let plane = ControlPlane(store: Store(home: Environment.limitlessHome), region: region, log: log)
         let response = try plane.run(command, request)
         request = .null
@@ -105,7 +105,7 @@ public enum CLI {
         let data: String
         do {
             let lock = try store.lock(exclusive: false)
-            defer { lock.unlock() }
+            defer { lock?.unlock() }
             guard try store.loadCluster(id) != nil else {
                 throw CLIError(.local("DB cluster \(id) not found (see `limitless describe-db-clusters`)", status: 2))
             }

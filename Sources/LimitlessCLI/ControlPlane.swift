@@ -71,8 +71,8 @@ struct ControlPlane {
         }
         try checkClusterSettings(r, creating: true)
 
-        let lock = try store.lock(exclusive: true)
-        defer { lock.unlock() }
+        let lock = try store.lock(exclusive: true, mayCreate: true)
+        defer { lock?.unlock() }
         if try store.loadCluster(id) != nil || Files.exists(store.clusterDirectory(id)) {
             throw .service("DBClusterAlreadyExistsFault", "", "DB Cluster already exists")
         }
@@ -185,7 +185,7 @@ struct ControlPlane {
 
     func describeClusters(_ r: JSON) throws(CLIError) -> JSON {
         let lock = try store.lock(exclusive: false)
-        defer { lock.unlock() }
+        defer { lock?.unlock() }
         var ids = try store.clusterIDs()
         if let wanted = r["DBClusterIdentifier"]?.stringValue {
             let id = wanted.lowercased()
@@ -232,7 +232,7 @@ struct ControlPlane {
         try checkClusterSettings(r, creating: false)
         if let p = r["MasterUserPassword"]?.stringValue { try Rules.checkPassword(p) }
         let lock = try store.lock(exclusive: true)
-        defer { lock.unlock() }
+        defer { lock?.unlock() }
         guard var c = try store.loadCluster(id) else { throw clusterNotFound(given) }
         if let m = r["MonitoringInterval"]?.intValue, m > 0, r["MonitoringRoleArn"] == nil,
            c.dbCluster["MonitoringRoleArn"] == nil {
@@ -296,7 +296,7 @@ struct ControlPlane {
         let skip = r["SkipFinalSnapshot"]?.boolValue ?? false
         let snapshot = r["FinalDBSnapshotIdentifier"]?.stringValue
         let lock = try store.lock(exclusive: true)
-        defer { lock.unlock() }
+        defer { lock?.unlock() }
         guard let c = try store.loadCluster(id) else { throw clusterNotFound(given) }
         if skip && snapshot != nil {
             throw Rules.combination("FinalDBSnapshotIdentifier cannot be given together with SkipFinalSnapshot.")
@@ -344,7 +344,7 @@ struct ControlPlane {
         let redundancy = r["ComputeRedundancy"]?.intValue ?? 0
         try Rules.checkCapacity(maxACU: maxACU, minACU: min(minACU, r["MinACU"] == nil ? maxACU : minACU), redundancy: redundancy)
         let lock = try store.lock(exclusive: true)
-        defer { lock.unlock() }
+        defer { lock?.unlock() }
         guard let cluster = try store.loadCluster(clusterID) else { throw clusterNotFound(clusterGiven) }
         for g in try store.allShardGroups() where g.identifier == id {
             throw .service("DBShardGroupAlreadyExists", "", "DB Shard Group \(id) already exists.")
@@ -400,7 +400,7 @@ struct ControlPlane {
 
     func describeShardGroups(_ r: JSON) throws(CLIError) -> JSON {
         let lock = try store.lock(exclusive: false)
-        defer { lock.unlock() }
+        defer { lock?.unlock() }
         var groups: [JSON] = []
         if let wanted = r["DBShardGroupIdentifier"]?.stringValue {
             let (g, cid) = try findShardGroup(wanted)
@@ -430,7 +430,7 @@ struct ControlPlane {
 
     func modifyShardGroup(_ r: JSON) throws(CLIError) -> JSON {
         let lock = try store.lock(exclusive: true)
-        defer { lock.unlock() }
+        defer { lock?.unlock() }
         var (g, cid) = try findShardGroup(r["DBShardGroupIdentifier"]?.stringValue ?? "")
         var group = g.dbShardGroup
         let maxACU = r["MaxACU"]?.doubleValue ?? group["MaxACU"]?.doubleValue ?? 16
@@ -451,7 +451,7 @@ struct ControlPlane {
 
     func deleteShardGroup(_ r: JSON) throws(CLIError) -> JSON {
         let lock = try store.lock(exclusive: true)
-        defer { lock.unlock() }
+        defer { lock?.unlock() }
         let (g, cid) = try findShardGroup(r["DBShardGroupIdentifier"]?.stringValue ?? "")
         let data = store.dataDirectory(cid)
         if Files.exists(data) {
@@ -478,7 +478,7 @@ struct ControlPlane {
 
     func rebootShardGroup(_ r: JSON) throws(CLIError) -> JSON {
         let lock = try store.lock(exclusive: false)
-        defer { lock.unlock() }
+        defer { lock?.unlock() }
         let (g, _) = try findShardGroup(r["DBShardGroupIdentifier"]?.stringValue ?? "")
         // Nothing runs between commands, so there is nothing to restart; the answer is aws's.
         var shown = g.dbShardGroup

@@ -25,8 +25,11 @@ struct Store {
     func shardGroupFile(_ id: String) -> String { Files.join(clusterDirectory(id), "shard-group.json") }
     func dataDirectory(_ id: String) -> String { Files.join(clusterDirectory(id), "data") }
 
-    /// Takes the metadata lock (exclusive for changes, shared for reads).
-    func lock(exclusive: Bool) throws(CLIError) -> FileLock {
+    /// Takes the metadata lock (exclusive for changes, shared for reads). When the home does not
+    /// exist yet, only a command that may create something (create-db-cluster) makes it; the
+    /// others take no lock and find nothing.
+    func lock(exclusive: Bool, mayCreate: Bool = false) throws(CLIError) -> FileLock? {
+        if !mayCreate && !Files.isDirectory(home) { return nil }
         do {
             try Files.makeDirectories(home)
             return try FileLock(path: Files.join(home, ".lock"), exclusive: exclusive)

@@ -587,6 +587,19 @@ func snapshot(_ home: String) -> [String: String] {
         #expect(leftovers.isEmpty)
     }
 
+    @Test func failuresInAFreshHomeCreateNothing() throws {
+        let h = try Harness()
+        let home = h.home + "/fresh"
+        for args in [["describe-db-clusters", "--db-cluster-identifier", "x"], ["describe-db-shard-groups"],
+                     ["create-db-shard-group", "--db-shard-group-identifier", "g", "--db-cluster-identifier", "x", "--max-acu", "100"],
+                     ["delete-db-cluster", "--db-cluster-identifier", "x", "--skip-final-snapshot"],
+                     ["create-db-cluster", "--db-cluster-identifier", "x", "--engine", "aurora-postgresql", "--master-username", "u",
+                      "--master-user-password", "short"]] {
+            _ = try h.run(args, env: ["LIMITLESS_HOME": home])
+            #expect(!FileManager.default.fileExists(atPath: home), "\(args)")
+        }
+    }
+
     @Test func sqlChecksTheClusterFirst() throws {
         let h = try Harness()
         let none = try h.run(["sql", "--db-cluster-identifier", "nope", "-c", "SELECT 1"])
