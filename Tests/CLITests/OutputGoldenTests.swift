@@ -165,3 +165,15 @@ enum OutputFixtures {
         #expect(TextWidth.of("±°×") == 6)  // ambiguous width counts two
     }
 }
+
+@Suite struct AWSColorTests {
+    @Test func colorChoice() throws {
+        let v = try JSON.parse(#"{"A": "x", "B": "y"}"#)
+        let on = AWSRender.render(v, format: .table, operation: "Op", color: .on)
+        let off = AWSRender.render(v, format: .table, operation: "Op", color: .off)
+        #expect(on.contains("\u{1B}[1m\u{1B}[34mx\u{1B}[0m"))
+        #expect(!off.contains("\u{1B}"))
+        #expect(off == AWSRender.table(v, title: "Op", terminalWidth: Terminal.stdoutWidth()))
+        #expect(AWSRender.render(v, format: .text, operation: "Op", color: .on) == "x\ty\n")
+    }
+}

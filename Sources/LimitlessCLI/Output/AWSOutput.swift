@@ -8,6 +8,11 @@ public enum AWSOutputFormat: String, CaseIterable, Sendable {
     case json, text, table
 }
 
+/// aws `--color on|off|auto`.
+public enum AWSColor: String, CaseIterable, Sendable {
+    case on, off, auto
+}
+
 /// The aws CLI (v1) output formatters, re-implemented byte for byte.
 ///
 /// Values are printed the way Python's `str()` prints the decoded response: `True`/`False`,
@@ -21,6 +26,19 @@ public enum AWSRender {
         case .text: return text(value)
         case .table: return table(value, title: operation)
         }
+    }
+
+    /// `render` with the aws `--color` choice: table output is coloured with `.on`, never with
+    /// `.off`, and with `.auto` (the default) when stdout is a terminal. Text and JSON never are.
+    public static func render(_ value: JSON, format: AWSOutputFormat, operation: String, color: AWSColor) -> String {
+        guard format == .table else { return render(value, format: format, operation: operation) }
+        let colored: Bool
+        switch color {
+        case .on: colored = true
+        case .off: colored = false
+        case .auto: colored = Terminal.stdoutIsTerminal()
+        }
+        return table(value, title: operation, terminalWidth: Terminal.stdoutWidth(), colored: colored)
     }
 
     // MARK: json
