@@ -177,3 +177,10 @@ enum OutputFixtures {
         #expect(AWSRender.render(v, format: .text, operation: "Op", color: .on) == "x\ty\n")
     }
 }
+
+@Suite struct PythonReprTests {
+    @Test func nonPrintableCharactersAreEscaped() {
+        let v = JSON.array(["a\u{A0}b", "\u{200B}", "\u{2028}", "\u{E0001}", "é", "\u{7F}", "\u{85}", "😀", "\u{E000}"].map(JSON.string))
+        #expect(Python.repr(v) == #"['a\xa0b', '\u200b', '\u2028', '\U000e0001', 'é', '\x7f', '\x85', '😀', '\ue000']"#)
+    }
+}

@@ -174,9 +174,10 @@ enum Python {
             default:
                 if Character(u) == quote {
                     out += "\\" + String(quote)
-                } else if u.value < 0x20 || (u.value >= 0x7F && u.value < 0xA0) {
+                } else if !isPrintable(u) {
                     let h = String(u.value, radix: 16)
-                    out += "\\x" + (h.count < 2 ? "0" : "") + h
+                    let (prefix, width) = u.value < 0x100 ? ("\\x", 2) : u.value < 0x10000 ? ("\\u", 4) : ("\\U", 8)
+                    out += prefix + String(repeating: "0", count: width - h.count) + h
                 } else {
                     out.unicodeScalars.append(u)
                 }
@@ -184,6 +185,19 @@ enum Python {
         }
         out.append(quote)
         return out
+    }
+
+    /// Python's `str.isprintable()` for one character: not a control, format, surrogate,
+    /// private-use or unassigned code point, nor a separator other than the space.
+    static func isPrintable(_ u: Unicode.Scalar) -> Bool {
+        if u == " " { return true }
+        if u.value < 0x7F { return u.value >= 0x20 }
+        switch u.properties.generalCategory {
+        case .control, .format, .surrogate, .privateUse, .unassigned, .lineSeparator, .paragraphSeparator, .spaceSeparator:
+            return false
+        default:
+            return true
+        }
     }
 
     /// A decoded JSON object as a Python dict: a repeated key keeps its first position and
