@@ -11,6 +11,7 @@ public enum CLI {
             Console.flush()
             return 0
         }
+        if arguments.first == "__sql" { return SQLDevEntry.run(Array(arguments.dropFirst())) }  // temporary (engine)
         Console.err("limitless: error: not implemented yet\n")
         return 255
     }
