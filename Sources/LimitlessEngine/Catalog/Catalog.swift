@@ -39,6 +39,13 @@ public final class TableInfo: @unchecked Sendable {
         keyIndexes = shardKey.compactMap { k in columns.firstIndex { $0.name.lowercased() == k.lowercased() } }
     }
 
+    /// The column that is an alias of the rowid (a lone `INTEGER PRIMARY KEY`), if any.
+    var rowidAliasIndex: Int? {
+        let pks = columns.indices.filter { columns[$0].primaryKeyPosition > 0 }
+        guard pks.count == 1, columns[pks[0]].declaredType.uppercased() == "INTEGER" else { return nil }
+        return pks[0]
+    }
+
     func columnIndex(_ name: String) -> Int? {
         columns.firstIndex { $0.name.lowercased() == name.lowercased() }
     }

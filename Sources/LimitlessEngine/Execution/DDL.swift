@@ -190,7 +190,7 @@ extension ClusterEngine {
         let facts = try TableFacts.read([createSQL] + indexSQL, table: realName)
         let info = try makeTableInfo(facts, placement: placement, keys: keys, collocateWith: collocateWith)
         let writable = info.columns.indices.filter { !info.columns[$0].isGenerated }
-        let data = try router.query("SELECT " + writable.map { quoteIdentifier(info.columns[$0].name) }.joined(separator: ", ") + " FROM main.\(quoteIdentifier(realName))")
+        let data = try router.query("SELECT rowid, " + writable.map { quoteIdentifier(info.columns[$0].name) }.joined(separator: ", ") + " FROM main.\(quoteIdentifier(realName))")
         for n in 1...catalog.shardCount {
             let db = try shardForWrite(n)
             try checkFault(shard: n, operation: "ddl")
@@ -205,10 +205,12 @@ extension ClusterEngine {
     }
 
     /// Writes rows straight to the shards that own them (every copy for a reference table).
+    /// Each row starts with its rowid, which the shards keep (so scans merged by rowid keep the order).
     func insertDirect(_ info: TableInfo, columns: [Int], rows: [[SQLValue]]) throws(EngineError) {
-        let sql = "INSERT INTO \(quoteIdentifier(info.name))(" + columns.map { quoteIdentifier(info.columns[$0].name) }.joined(separator: ", ") +
-            ") VALUES(" + columns.map { _ in "?" }.joined(separator: ", ") + ")"
-        for row in rows {
+        let sql = "INSERT INTO \(quoteIdentifier(info.name))(rowid, " + columns.map { quoteIdentifier(info.columns[$0].name) }.joined(separator: ", ") +
+            ") VALUES(?, " + columns.map { _ in "?" }.joined(separator: ", ") + ")"
+        for full in rows {
+            let row = Array(full.dropFirst())
             var targets: [Int]
             if info.placement == .sharded {
                 let key = info.keyIndexes.map { k -> SQLValue in
@@ -224,7 +226,7 @@ extension ClusterEngine {
                 try checkFault(shard: n, operation: "insert")
                 let s = try cachedStatement(shard: n, sql: sql)
                 defer { s.reset() }
-                try s.bind(row)
+                try s.bind(full)
                 while try s.step() {}
             }
         }
