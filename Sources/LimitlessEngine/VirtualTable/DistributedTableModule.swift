@@ -258,10 +258,15 @@ final class VirtualTable {
             shardsScanned = 1
         }
         rows = max(rows, 1)
-        // A scan without a usable constraint reads every row; with one, the shard's index is
-        // assumed to find the rows (log-time), plus a fixed cost per shard visited.
-        let perRow = equalities.isEmpty && plan.isEmpty ? total : rows * 2
-        info.pointee.estimatedCost = perRow + 5 * shardsScanned
+        // Like SQLite's own costs: a full scan reads every row; a constrained scan is assumed to
+        // find its rows through the shard's index (a log-time probe per shard visited). Both pay
+        // a small fixed cost per shard.
+        var logTotal = 1.0
+        var t = total
+        while t > 1 { t /= 2; logTotal += 1 }
+        let constrained = !plan.isEmpty
+        let cost = constrained ? rows * 4 + logTotal * shardsScanned + shardsScanned : total * 4 + shardsScanned
+        info.pointee.estimatedCost = cost
         info.pointee.estimatedRows = Int64(rows)
         if unique { info.pointee.idxFlags |= SQLITE_INDEX_SCAN_UNIQUE }
         if !plan.isEmpty {
