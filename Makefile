@@ -28,9 +28,14 @@ test: deps build conformance
 # records of slt_lang_aggfunc.test that differ on one SQLite 3.40 database too are allowed.
 CONFORMANCE_BIN ?= $(DEBUG_BIN)
 conformance: build
-	python3 Tests/Conformance/slt.py --bin $(CONFORMANCE_BIN) --placement mixed \
+	python3 Tests/Conformance/slt.py --bin $(CONFORMANCE_BIN) --placement mixed --max-acu 600 \
 		--allow slt_lang_aggfunc.test:4 \
 		Tests/Corpus/sqllogictest/*.test Tests/Corpus/sqllogictest/evidence/*.test
+
+# Benchmarks against the sqlite3 shell on one file (not part of `make test`). BENCH_ARGS passes
+# options through, e.g. `make bench BENCH_ARGS="--scale 0.1 --shards 8 --scaling"`.
+bench: deps release
+	python3 bench/run.py --bin $(RELEASE_BIN) $(BENCH_ARGS)
 
 demo: deps release
 	@./scripts/demo $(RELEASE_BIN)
