@@ -107,8 +107,6 @@ def check(rec, result):
     flat = [x for e in exp for x in ([e] if len(types) == 1 else e.split(" ") if len(e.split(" ")) == len(types) and len(exp) * len(types) != len(values) else [e])]
     return flat == values or exp == values
 
-DIRECT_NOTE = False
-
 PLACEMENTS = {"sharded": ["first"], "mixed": ["first", "reference", "last", "standard"],
               "reference": ["reference"], "standard": ["standard"]}
 
@@ -191,23 +189,13 @@ def run_limitless(recs, binary, placement, max_acu, home):
     env = dict(os.environ, HOME=home, LIMITLESS_HOME=os.path.join(home, ".limitless"), NO_COLOR="1")
     def cli(*args):
         p = subprocess.run([binary, *args], env=env, capture_output=True, text=True)
-        return p
+        if p.returncode != 0: raise SystemExit("setup failed: %s %s" % (args, p.stderr[-500:]))
+    cli("create-db-cluster", "--db-cluster-identifier", "slt", "--engine", "aurora-postgresql",
+        "--engine-version", "16.6-limitless", "--cluster-scalability-type", "limitless",
+        "--master-username", "u", "--master-user-password", "password1")
+    cli("create-db-shard-group", "--db-shard-group-identifier", "slt-sg", "--db-cluster-identifier", "slt",
+        "--max-acu", str(max_acu))
     sql_cmd = [binary, "sql", "--db-cluster-identifier", "slt"]
-    p = cli("create-db-cluster", "--db-cluster-identifier", "slt", "--engine", "aurora-postgresql",
-            "--engine-version", "16.6-limitless", "--cluster-scalability-type", "limitless",
-            "--master-username", "u", "--master-user-password", "password1")
-    if p.returncode != 0 and "not implemented" in p.stderr and cli("__sql").returncode == 2:
-        # Before the control plane exists: the engine's hidden entry runs `sql` on a data folder.
-        global DIRECT_NOTE
-        if not DIRECT_NOTE:
-            print("note: no control plane in this binary; using `limitless __sql DATA_DIR` (4 shards)")
-            DIRECT_NOTE = True
-        sql_cmd = [binary, "__sql", os.path.join(home, "data"), "--shards", "4"]
-    else:
-        if p.returncode != 0: raise SystemExit("setup failed: create-db-cluster %s" % p.stderr[-500:])
-        p = cli("create-db-shard-group", "--db-shard-group-identifier", "slt-sg", "--db-cluster-identifier", "slt",
-                "--max-acu", str(max_acu))
-        if p.returncode != 0: raise SystemExit("setup failed: create-db-shard-group %s" % p.stderr[-500:])
     script, owners, ntables, uniques = [], [], 0, unique_sets(recs)
     for idx, r in enumerate(recs):
         if r["kind"] == "statement" and re.match(r"\s*CREATE\s+TABLE", r["sql"], re.I):

@@ -221,7 +221,7 @@ let shardedT = """
         let c = try SQLCluster()
         let out = try c.lines("""
             CREATE TABLE s(id INTEGER PRIMARY KEY, v TEXT);
-            INSERT INTO s SELECT value, 'v' || value FROM generate_series(1, 100);
+            INSERT INTO s WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) SELECT i, 'v' || i FROM n;
             CALL rds_aurora.limitless_alter_table_type_sharded('s', ARRAY['id']);
             SELECT count(*), sum(id) FROM s;
             CREATE TABLE ref(id INTEGER PRIMARY KEY);
