@@ -295,6 +295,9 @@ public final class ClusterEngine {
             if w(1) == "TABLE" { return try alterTable(sql, toks) }
             return try runOnRouter(sql, toks)
         case "REINDEX": return try reindex(sql, toks)
+        case "INSERT", "REPLACE":
+            let rewritten = catalog.tables.isEmpty ? sql : insertWithDefaults(sql)
+            return try runOnRouter(rewritten, toks)
         default: return try runOnRouter(sql, toks)
         }
     }

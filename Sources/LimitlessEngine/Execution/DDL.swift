@@ -21,7 +21,7 @@ struct TableFacts {
         }
         var columns: [ColumnInfo] = []
         var pk: [(Int, String)] = []
-        for r in try scratch.query("SELECT name, type, \"notnull\", pk, hidden FROM pragma_table_xinfo(?)", [.text(name)]) {
+        for r in try scratch.query("SELECT name, type, \"notnull\", pk, hidden, dflt_value FROM pragma_table_xinfo(?)", [.text(name)]) {
             guard case let .text(cname) = r[0] else { continue }
             var type = "", pkPos = 0, hidden = 0, notNull = false
             if case let .text(t) = r[1] { type = t }
@@ -34,8 +34,10 @@ struct TableFacts {
             var coll = "BINARY"
             if sqlite3_table_column_metadata(scratch.handle, "main", name, cname, &declType, &collation, &nn, &ispk, &autoinc) == SQLITE_OK,
                let collation { coll = String(cString: collation) }
+            var dflt: String? = nil
+            if case let .text(d) = r[5] { dflt = d }
             columns.append(ColumnInfo(name: cname, declaredType: type, collation: coll, notNull: notNull,
-                                      primaryKeyPosition: pkPos, hidden: hidden))
+                                      primaryKeyPosition: pkPos, hidden: hidden, defaultSQL: dflt))
             if pkPos > 0 { pk.append((pkPos, cname)) }
         }
         var uniques: [[String]] = []
@@ -493,5 +495,56 @@ extension TableFacts {
         let real = try db.query("SELECT name FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE", [.text(table)])
         guard case let .text(n) = real.first?.first ?? .null else { throw EngineError("relation \"\(table)\" does not exist", code: "42P01") }
         return try read(sqls, table: n)
+    }
+}
+
+extension ClusterEngine {
+    /// SQLite keeps no DEFAULT for a virtual table's columns, so an INSERT into a distributed
+    /// table that names its columns gets the left-out columns that have a DEFAULT added, with
+    /// their default expressions: `INSERT INTO t(a) VALUES (1)` becomes
+    /// `INSERT INTO t(a, b) SELECT *, (default of b) FROM (VALUES (1))`.
+    func insertWithDefaults(_ sql: String) -> String {
+        let toks = Tokens.scan(sql)
+        guard let into = toks.firstIndex(where: { $0.isWord("INTO") }),
+              let (_, name, afterName) = Tokens.qualifiedName(sql, toks, into + 1),
+              let info = catalog.table(name) else { return sql }
+        var i = afterName
+        if i < toks.count, toks[i].isWord("AS") { i += 2 }
+        let bytes = Array(sql.utf8)
+        func text(_ from: Int, _ to: Int) -> String { String(decoding: bytes[from..<to], as: UTF8.self) }
+        let withDefault = info.columns.filter { $0.defaultSQL != nil && !$0.isGenerated }
+        if withDefault.isEmpty { return sql }
+        if i + 1 < toks.count, toks[i].isWord("DEFAULT"), toks[i + 1].isWord("VALUES") {
+            let cols = withDefault.map { quoteIdentifier($0.name) }.joined(separator: ", ")
+            let vals = withDefault.map { "(" + $0.defaultSQL! + ")" }.joined(separator: ", ")
+            return text(0, toks[i].offset) + "(" + cols + ") VALUES (" + vals + ")" + text(toks[i + 1].end, bytes.count)
+        }
+        guard i < toks.count, toks[i].kind == .punct, toks[i].text == "(" else { return sql }
+        var named = Set<String>()
+        var j = i + 1
+        while j < toks.count, !(toks[j].kind == .punct && toks[j].text == ")") {
+            if toks[j].isName { named.insert(Tokens.name(sql, toks[j]).lowercased()) }
+            j += 1
+        }
+        guard j < toks.count else { return sql }
+        let close = toks[j]
+        let missing = withDefault.filter { !named.contains($0.name.lowercased()) }
+        if missing.isEmpty { return sql }
+        // The source runs to a top-level RETURNING or ON CONFLICT, or the end.
+        var depth = 0
+        var end = bytes.count
+        var k = j + 1
+        while k < toks.count {
+            let t = toks[k]
+            if t.kind == .punct { if t.text == "(" { depth += 1 } else if t.text == ")" { depth -= 1 } }
+            if depth == 0, t.isWord("RETURNING") || (t.isWord("ON") && k + 1 < toks.count && toks[k + 1].isWord("CONFLICT")) {
+                end = t.offset; break
+            }
+            k += 1
+        }
+        let source = text(close.end, end)
+        let cols = missing.map { quoteIdentifier($0.name) }.joined(separator: ", ")
+        let vals = missing.map { "(" + $0.defaultSQL! + ")" }.joined(separator: ", ")
+        return text(0, close.offset) + ", " + cols + ") SELECT *, " + vals + " FROM (" + source + ") WHERE 1 " + text(end, bytes.count)
     }
 }
