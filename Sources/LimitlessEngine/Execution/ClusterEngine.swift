@@ -31,6 +31,9 @@ public final class ClusterEngine {
     var rowCountAfterConvert = 0
     var rowidCounters: [Int64: Int64] = [:]
     var rowCounts: [Int64: Int64] = [:]
+    /// Rows an UPDATE or DELETE … RETURNING changed in table `capturing` (gid).
+    var capturing: Int64?
+    var captured: [[SQLValue]] = []
     /// The error a virtual-table callback raised, with its SQLSTATE (SQLite keeps only the text).
     var pendingError: EngineError?
     /// PostgreSQL semantics: after an error inside BEGIN … COMMIT, everything but the end of the
@@ -296,8 +299,25 @@ public final class ClusterEngine {
             return try runOnRouter(sql, toks)
         case "REINDEX": return try reindex(sql, toks)
         case "INSERT", "REPLACE":
-            let rewritten = catalog.tables.isEmpty ? sql : insertWithDefaults(sql)
-            return try runOnRouter(rewritten, toks)
+            if catalog.tables.isEmpty { return try runOnRouter(sql, toks) }
+            let all = Tokens.scan(sql)
+            if let into = all.firstIndex(where: { $0.isWord("INTO") }),
+               let (_, name, _) = Tokens.qualifiedName(sql, all, into + 1), let info = catalog.table(name),
+               clauses(all).onConflict != nil {
+                return try upsert(sql, info: info)
+            }
+            return try runOnRouter(insertWithDefaults(sql), toks)
+        case "UPDATE", "DELETE":
+            if catalog.tables.isEmpty { return try runOnRouter(sql, toks) }
+            let all = Tokens.scan(sql)
+            var i = 1
+            if word == "UPDATE", i < all.count, all[i].isWord("OR") { i += 2 }
+            if word == "DELETE", i < all.count, all[i].isWord("FROM") { i += 1 }
+            if let (_, name, _) = Tokens.qualifiedName(sql, all, i), let info = catalog.table(name),
+               let ret = clauses(all).returning {
+                return try writeReturning(sql, toks: all, info: info, returning: ret, verb: word)
+            }
+            return try runOnRouter(sql, toks)
         default: return try runOnRouter(sql, toks)
         }
     }

@@ -548,3 +548,146 @@ extension ClusterEngine {
         return text(0, close.offset) + ", " + cols + ") SELECT *, " + vals + " FROM (" + source + ") WHERE 1 " + text(end, bytes.count)
     }
 }
+
+// MARK: - Writes SQLite does not do on virtual tables: UPSERT, UPDATE/DELETE … RETURNING
+
+extension ClusterEngine {
+    /// The top-level `RETURNING` and `ON CONFLICT` positions of a statement (byte offsets).
+    func clauses(_ toks: [Token]) -> (returning: Token?, onConflict: Token?) {
+        var depth = 0
+        var returning: Token? = nil, onConflict: Token? = nil
+        for (k, t) in toks.enumerated() {
+            if t.kind == .punct { if t.text == "(" { depth += 1 } else if t.text == ")" { depth -= 1 } }
+            guard depth == 0 else { continue }
+            if returning == nil, t.isWord("RETURNING") { returning = t }
+            if onConflict == nil, t.isWord("ON"), k + 1 < toks.count, toks[k + 1].isWord("CONFLICT") { onConflict = t }
+        }
+        return (returning, onConflict)
+    }
+
+    /// INSERT … ON CONFLICT into a distributed table: the rows are computed at the router, then each
+    /// row's INSERT with the ON CONFLICT clause runs on the shard that owns it (every copy of a
+    /// reference table) — a conflicting row shares the shard key, so it is on that shard.
+    func upsert(_ sql: String, info: TableInfo) throws(EngineError) -> StatementResult {
+        let full = insertWithDefaults(sql)
+        let toks = Tokens.scan(full)
+        let bytes = Array(full.utf8)
+        func text(_ a: Int, _ b: Int) -> String { String(decoding: bytes[a..<b], as: UTF8.self) }
+        guard let into = toks.firstIndex(where: { $0.isWord("INTO") }),
+              let (_, _, afterName) = Tokens.qualifiedName(full, toks, into + 1),
+              let conflict = clauses(toks).onConflict else { return try runOnRouter(full, toks) }
+        let returning = clauses(toks).returning
+        var i = afterName
+        if i < toks.count, toks[i].isWord("AS") { i += 2 }
+        var columns: [Int] = info.columns.indices.filter { !info.columns[$0].isGenerated }
+        var sourceStart = i < toks.count ? toks[i].offset : bytes.count
+        if i < toks.count, toks[i].kind == .punct, toks[i].text == "(" {
+            columns = []
+            var j = i + 1
+            while j < toks.count, !(toks[j].kind == .punct && toks[j].text == ")") {
+                if toks[j].isName {
+                    guard let c = info.columnIndex(Tokens.name(full, toks[j])) else {
+                        throw EngineError("column \"\(Tokens.name(full, toks[j]))\" of relation \"\(info.name)\" does not exist", code: "42703")
+                    }
+                    columns.append(c)
+                }
+                j += 1
+            }
+            sourceStart = j < toks.count ? toks[j].end : bytes.count
+        }
+        let source = text(sourceStart, conflict.offset)
+        let conflictText = text(conflict.offset, returning?.offset ?? bytes.count)
+        let returningText = returning.map { text($0.offset, bytes.count) } ?? ""
+        try refreshCatalogViewsIfNeeded(source)
+        let rows = try router.query("SELECT * FROM (\(source))")
+        let alias = info.rowidAliasIndex
+        var outRows: [[SQLValue]] = []
+        var outColumns: [String] = []
+        var changed = 0
+        let own = !explicitTransaction
+        do throws(EngineError) {
+            for var row in rows {
+                guard row.count == columns.count else {
+                    throw EngineError("INSERT has \(row.count) expressions but \(columns.count) target columns", code: "42601")
+                }
+                var cols = columns
+                var targets: [Int]
+                if info.placement == .sharded {
+                    var key: [SQLValue] = []
+                    for k in info.keyIndexes {
+                        var v: SQLValue = cols.firstIndex(of: k).map { row[$0] } ?? .null
+                        if v == .null, k == alias {
+                            v = .integer(try nextRowid(info))
+                            if let p = cols.firstIndex(of: k) { row[p] = v } else { cols.append(k); row.append(v) }
+                        }
+                        key.append(info.columns[k].affinity.apply(v))
+                    }
+                    targets = [shard(forKey: key, collocation: info.collocationID)]
+                } else {
+                    targets = Array(1...catalog.shardCount)
+                }
+                var names = cols.map { quoteIdentifier(info.columns[$0].name) }
+                var values = row
+                if info.placement == .sharded && alias == nil {
+                    names.insert("rowid", at: 0); values.insert(.integer(try nextRowid(info)), at: 0)
+                }
+                let stmtSQL = "INSERT INTO \(quoteIdentifier(info.name))(" + names.joined(separator: ", ") + ") VALUES (" +
+                    names.map { _ in "?" }.joined(separator: ", ") + ") " + conflictText + " " + returningText
+                for (n, shard) in targets.enumerated() {
+                    let db = try shardForWrite(shard)
+                    try checkFault(shard: shard, operation: "insert")
+                    let s = try db.prepare(stmtSQL)
+                    try s.bind(values)
+                    while try s.step() { if n == 0 { outRows.append(s.row()) } }
+                    if n == 0 {
+                        outColumns = s.columnNames
+                        changed += db.changes
+                        if info.placement == .sharded { noteRowid(info, db.lastInsertRowid) }
+                    }
+                }
+            }
+            if own { commitShardTransactions() }
+        } catch {
+            if own { rollbackShardTransactions() }
+            throw error
+        }
+        rowCounts[info.gid] = nil
+        if returning != nil {
+            return .rows(command: "INSERT 0 \(outRows.count)", columns: outColumns, rows: outRows)
+        }
+        return .command(tag: "INSERT 0 \(changed)", rowsAffected: changed)
+    }
+
+    /// UPDATE / DELETE … RETURNING on a distributed table: the statement runs without RETURNING
+    /// while the virtual table keeps each changed row (after an UPDATE, before a DELETE); the
+    /// RETURNING list is then evaluated over those rows at the router.
+    func writeReturning(_ sql: String, toks: [Token], info: TableInfo, returning: Token, verb: String) throws(EngineError) -> StatementResult {
+        let bytes = Array(sql.utf8)
+        let statement = String(decoding: bytes[0..<returning.offset], as: UTF8.self)
+        let list = String(decoding: bytes[returning.end..<bytes.count], as: UTF8.self)
+        captured = []
+        capturing = info.gid
+        defer { capturing = nil }
+        let result = try runOnRouter(statement, toks)
+        capturing = nil
+        let temp = "limitless_returning"
+        try router.exec("DROP TABLE IF EXISTS temp.\(temp)")
+        try router.exec("CREATE TEMP TABLE \(temp)(" + info.columns.map { c in
+            quoteIdentifier(c.name) + (c.declaredType.isEmpty ? "" : " " + c.declaredType)
+        }.joined(separator: ", ") + ")")
+        let ins = try router.prepare("INSERT INTO temp.\(temp) VALUES (" + info.columns.map { _ in "?" }.joined(separator: ", ") + ")")
+        for row in captured {
+            ins.reset()
+            try ins.bind(row)
+            while try ins.step() {}
+        }
+        let rows = try router.prepare("SELECT \(list) FROM temp.\(temp) AS \(quoteIdentifier(info.name))")
+        var out: [[SQLValue]] = []
+        while try rows.step() { out.append(rows.row()) }
+        let cols = rows.columnNames
+        try router.exec("DROP TABLE IF EXISTS temp.\(temp)")
+        captured = []
+        _ = result
+        return .rows(command: "\(verb) \(out.count)", columns: cols, rows: out)
+    }
+}

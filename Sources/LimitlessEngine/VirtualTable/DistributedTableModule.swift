@@ -323,8 +323,18 @@ final class VirtualTable {
         return []
     }
 
+    /// The row as a shard holds it (for RETURNING).
+    func capture(shard: Int, rowid: Int64) throws {
+        guard engine.capturing == info.gid else { return }
+        let cols = info.columns.map { quoteIdentifier($0.name) }.joined(separator: ", ")
+        if let row = try engine.shard(shard).query("SELECT \(cols) FROM \(quoteIdentifier(info.name)) WHERE rowid = ?", [.integer(rowid)]).first {
+            engine.captured.append(row)
+        }
+    }
+
     func delete(rowid: Int64) throws {
         engine.adjustRowCount(info, by: -1)
+        if let (shard, local) = try targetShards(forRowid: rowid).first { try capture(shard: shard, rowid: local) }
         for (shard, local) in try targetShards(forRowid: rowid) {
             let conn = try engine.shardForWrite(shard)
             let s = try engine.cachedStatement(shard: shard, sql: "DELETE FROM \(quoteIdentifier(info.name)) WHERE rowid = ?")
@@ -432,6 +442,7 @@ final class VirtualTable {
             try engine.checkFault(shard: shard, operation: "update")
             while try s.step() {}
         }
+        if let (shard, local) = targets.first { try capture(shard: shard, rowid: local) }
     }
 }
 
