@@ -178,6 +178,11 @@ struct Store {
 enum Interrupts {
     static func install() {
         signal(SIGINT) { _ in _exit(130) }
+        // A parent may have left SIGINT blocked (some process launchers do); Ctrl-C must work.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigprocmask(SIG_UNBLOCK, &set, nil)
     }
 
     static func critical<T>(_ body: () throws(CLIError) -> T) throws(CLIError) -> T {

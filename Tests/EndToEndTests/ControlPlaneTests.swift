@@ -600,6 +600,34 @@ func snapshot(_ home: String) -> [String: String] {
         }
     }
 
+    @Test func ctrlCExits130AndWritesNothing() throws {
+        let h = try Harness()
+        // Hold the metadata lock so the command waits; then interrupt it.
+        let fd = open(h.home + "/.lock", O_RDWR | O_CREAT, 0o600)
+        #expect(fd >= 0)
+        flock(fd, LOCK_EX)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Harness.binary)
+        p.arguments = seedCluster
+        var env = ProcessInfo.processInfo.environment
+        env["LIMITLESS_HOME"] = h.home
+        p.environment = env
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        usleep(500_000)
+        p.interrupt()
+        // Never hang the suite: give it 5 s, then kill it (the expectation below then fails).
+        for _ in 0..<50 where p.isRunning { usleep(100_000) }
+        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+        flock(fd, LOCK_UN)
+        close(fd)
+        #expect(p.terminationReason == .exit)
+        #expect(p.terminationStatus == 130)
+        #expect(!FileManager.default.fileExists(atPath: h.home + "/clusters/my-limitless-cluster"))
+    }
+
     @Test func sqlChecksTheClusterFirst() throws {
         let h = try Harness()
         let none = try h.run(["sql", "--db-cluster-identifier", "nope", "-c", "SELECT 1"])
