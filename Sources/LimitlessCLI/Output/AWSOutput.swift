@@ -134,40 +134,13 @@ enum Python {
         if d.isNaN { return "nan" }
         if d.isInfinite { return d < 0 ? "-inf" : "inf" }
         if d == 0 { return d.sign == .minus ? "-0.0" : "0.0" }
-        // Swift's description also yields the shortest round-trip digits; re-lay them out.
-        var s = Substring(d.magnitude.description)
-        var exp10 = 0
-        if let e = s.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-            exp10 = Int(s[s.index(after: e)...]) ?? 0
-            s = s[..<e]
-        }
-        var intPart = Substring(s), fracPart: Substring = ""
-        if let dot = s.firstIndex(of: ".") {
-            intPart = s[..<dot]
-            fracPart = s[s.index(after: dot)...]
-        }
-        var digits = Array(String(intPart) + String(fracPart))
-        // value = 0.digits × 10^point
-        var point = intPart.count + exp10
-        while let first = digits.first, first == "0", digits.count > 1 { digits.removeFirst(); point -= 1 }
-        while digits.count > 1, digits.last == "0" { digits.removeLast() }
-        var out = d.sign == .minus ? "-" : ""
+        let (digits, point) = ShortestDigits.of(d)
         let decimalExponent = point - 1
+        let sign = d.sign == .minus ? "-" : ""
         if decimalExponent >= -4 && decimalExponent < 16 {
-            if point <= 0 {
-                out += "0." + String(repeating: "0", count: -point) + String(digits)
-            } else if point >= digits.count {
-                out += String(digits) + String(repeating: "0", count: point - digits.count) + ".0"
-            } else {
-                out += String(digits[..<point]) + "." + String(digits[point...])
-            }
-        } else {
-            out += String(digits[0])
-            if digits.count > 1 { out += "." + String(digits[1...]) }
-            let e = abs(decimalExponent)
-            out += (decimalExponent < 0 ? "e-" : "e+") + (e < 10 ? "0" : "") + String(e)
+            return sign + ShortestDigits.fixed(digits, point, alwaysFraction: true)
         }
-        return out
+        return sign + ShortestDigits.scientific(digits, decimalExponent)
     }
 
     /// `repr(str)`: single quotes unless the text holds a `'` and no `"`.
@@ -229,6 +202,48 @@ enum Python {
         case let .array(a): return !a.isEmpty
         case let .object(o): return !o.isEmpty
         }
+    }
+}
+
+/// The shortest decimal digits that read back as the same double, and their layouts.
+enum ShortestDigits {
+    /// `d` (finite, non-zero) as 0.DIGITS × 10^point, digits without leading/trailing zeros.
+    static func of(_ d: Double) -> (digits: [Character], point: Int) {
+        // Swift's description already holds the shortest round-trip digits; re-read them.
+        var s = Substring(d.magnitude.description)
+        var exp10 = 0
+        if let e = s.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            exp10 = Int(s[s.index(after: e)...]) ?? 0
+            s = s[..<e]
+        }
+        var intPart = s, fracPart: Substring = ""
+        if let dot = s.firstIndex(of: ".") {
+            intPart = s[..<dot]
+            fracPart = s[s.index(after: dot)...]
+        }
+        var digits = Array(String(intPart) + String(fracPart))
+        var point = intPart.count + exp10
+        while let first = digits.first, first == "0", digits.count > 1 { digits.removeFirst(); point -= 1 }
+        while digits.count > 1, digits.last == "0" { digits.removeLast() }
+        return (digits, point)
+    }
+
+    /// Plain notation: `1000.0` / `2.5` with `alwaysFraction`, `1000` / `2.5` without.
+    static func fixed(_ digits: [Character], _ point: Int, alwaysFraction: Bool) -> String {
+        if point <= 0 {
+            return "0." + String(repeating: "0", count: -point) + String(digits)
+        } else if point >= digits.count {
+            return String(digits) + String(repeating: "0", count: point - digits.count) + (alwaysFraction ? ".0" : "")
+        }
+        return String(digits[..<point]) + "." + String(digits[point...])
+    }
+
+    /// `1e+16`, `1.5e-07`: one leading digit, at least two exponent digits.
+    static func scientific(_ digits: [Character], _ exponent: Int) -> String {
+        var out = String(digits[0])
+        if digits.count > 1 { out += "." + String(digits[1...]) }
+        let e = abs(exponent)
+        return out + (exponent < 0 ? "e-" : "e+") + (e < 10 ? "0" : "") + String(e)
     }
 }
 

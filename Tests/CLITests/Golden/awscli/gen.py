@@ -82,7 +82,7 @@ def main():
             del case[k]
         cases[name] = case
     with open(os.path.join(HERE, "..", "awscli-formatters.json"), "w") as f:
-        json.dump({"generator": "Tests/CLITests/Golden/awscli/gen.py", "cases": cases}, f, indent=1, ensure_ascii=False)
+        json.dump({"generator": "Tests/CLITests/Golden/awscli/gen.py", "cases": cases}, f, indent=4, ensure_ascii=False)
         f.write("\n")
 
 

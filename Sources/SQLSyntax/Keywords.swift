@@ -1,0 +1,121 @@
+/// Keywords known to the lexer. The spelling of a keyword is its case name in upper case.
+/// Whether a keyword may also serve as an identifier follows SQLite's `%fallback ID` list
+/// (see `Keyword.isReserved` and `Keyword.isJoinKeyword`); the PostgreSQL additions are all
+/// non-reserved, so they only act as keywords where the grammar expects them.
+public enum Keyword: UInt8, CaseIterable, Sendable {
+    case none = 0
+    case abort, action, add, after, all, alter, always, analyze, and, `as`, asc, attach, autoincrement
+    case before, begin, between, by
+    case cascade, `case`, cast, check, collate, column, commit, conflict, constraint, create, cross
+    case current, current_date, current_time, current_timestamp
+    case database, `default`, deferrable, deferred, delete, desc, detach, distinct, `do`, drop
+    case each, `else`, end, escape, except, exclude, exclusive, exists, explain
+    case fail, filter, first, following, `for`, foreign, from, full
+    case generated, glob, group, groups
+    case having
+    case `if`, ignore, immediate, `in`, index, indexed, initially, inner, insert, instead, intersect, into, `is`, isnull
+    case join
+    case key
+    case last, left, like, limit
+    case match, materialized
+    case natural, no, not, nothing, notnull, null, nulls
+    case of, offset, on, or, order, others, outer, over
+    case partition, plan, pragma, preceding, primary
+    case query
+    case raise, range, recursive, references, regexp, reindex, release, rename, replace, restrict, returning, right, rollback, row, rows
+    case savepoint, select, set
+    case table, temp, temporary, then, ties, to, transaction, trigger
+    case unbounded, union, unique, update, using
+    case vacuum, values, view, virtual
+    case when, `where`, window, with, without
+    // Not keywords in SQLite (identifiers there), recognised by context only.
+    case stored, strict, `true`, `false`, rowid
+    // PostgreSQL additions, all non-reserved.
+    case ilike, array, start, show, reset, call, session, local, isolation, level, read, write
+    case committed, uncommitted, repeatable, serializable, only, work, verbose
+
+    /// Upper-case spelling.
+    public var spelling: String { Keyword.spellings[Int(rawValue)] }
+
+    /// Reserved words of SQLite: never an identifier unless quoted.
+    public var isReserved: Bool { Keyword.reservedTable[Int(rawValue)] }
+
+    /// CROSS, FULL, INNER, LEFT, NATURAL, OUTER, RIGHT: names, but never implicit aliases.
+    public var isJoinKeyword: Bool {
+        switch self {
+        case .cross, .full, .inner, .left, .natural, .outer, .right: return true
+        default: return false
+        }
+    }
+
+    static let spellings: [String] = Keyword.allCases.map { String(describing: $0).uppercased() }
+
+    static let reservedTable: [Bool] = {
+        let reserved: Set<Keyword> = [
+            .add, .all, .alter, .and, .as, .autoincrement, .between, .case, .check, .collate,
+            .commit, .constraint, .create, .default, .deferrable, .delete, .distinct, .drop,
+            .else, .escape, .except, .exists, .foreign, .from, .group, .having, .in, .index,
+            .insert, .intersect, .into, .is, .isnull, .join, .limit, .not, .nothing, .notnull,
+            .null, .on, .or, .order, .primary, .references, .returning, .select, .set, .table,
+            .then, .to, .transaction, .union, .unique, .update, .using, .values, .when, .where,
+            // join keywords: names, but handled separately
+            .cross, .full, .inner, .left, .natural, .outer, .right,
+        ]
+        return Keyword.allCases.map { reserved.contains($0) }
+    }()
+
+    // Open-addressing table keyed by a case-folded hash of the spelling.
+    static let tableSize = 1024
+    static let hashTable: [UInt8] = {
+        var t = [UInt8](repeating: 0, count: tableSize)
+        for k in Keyword.allCases where k != .none {
+            let bytes = Array(k.spelling.utf8)
+            var h = hashBytes(bytes, 0, bytes.count) & (tableSize - 1)
+            while t[h] != 0 { h = (h + 1) & (tableSize - 1) }
+            t[h] = k.rawValue
+        }
+        return t
+    }()
+    static let spellingBytes: [[UInt8]] = spellings.map { Array($0.utf8) }
+
+    @inline(__always)
+    static func hashBytes(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int {
+        var h = end - start
+        var i = start
+        while i < end { h = (h &* 31) &+ Int(p[i] & 0xDF); i += 1 }
+        return h & 0x7fff_ffff
+    }
+    static func hashBytes(_ a: [UInt8], _ start: Int, _ end: Int) -> Int {
+        a.withUnsafeBufferPointer { hashBytes($0, start, end) }
+    }
+
+    /// Looks a word up (ASCII case-insensitive); `.none` when it is not a keyword.
+    static func lookup(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Keyword {
+        let n = end - start
+        if n < 2 || n > 17 { return .none }
+        let table = Keyword.hashTable
+        var h = hashBytes(p, start, end) & (tableSize - 1)
+        while true {
+            let raw = table[h]
+            if raw == 0 { return .none }
+            let sp = spellingBytes[Int(raw)]
+            if sp.count == n {
+                var i = 0
+                while i < n {
+                    let c = p[start + i]
+                    let u = (c >= 97 && c <= 122) ? c - 32 : c
+                    if u != sp[i] { break }
+                    i += 1
+                }
+                if i == n { return Keyword(rawValue: raw)! }
+            }
+            h = (h + 1) & (tableSize - 1)
+        }
+    }
+
+    /// Looks up a Swift string (used by the printer to decide quoting).
+    public static func lookup(_ word: String) -> Keyword {
+        var s = word
+        return s.withUTF8 { lookup($0, 0, $0.count) }
+    }
+}

@@ -1,0 +1,339 @@
+/// The parser's internal error: empty, so that debug-build frames stay small (a typed
+/// `throws(SQLSyntaxError)` reserves room for the whole error at every call site). The
+/// details wait in `ParserState.failure`.
+struct ParseFailure: Error {}
+typealias E = ParseFailure
+
+/// Entry points of the front end.
+///
+/// - `SQLSyntax.parse(_:)` (also the free function `parse(_:)`) parses a script into statements.
+/// - `SQLSyntax.splitStatements(_:)` / `SQLSyntax.isComplete(_:)` split text without parsing.
+/// - `statement.sql`, `expr.sql` or `SQLPrinter.print(_:)` print an AST as SQLite SQL.
+public enum SQLSyntax {
+    /// Nesting limit for parentheses, subqueries and expression trees.
+    public static let maxDepth = 1000
+    /// Stack the parser may use before it reports "stack depth limit exceeded" (a guard for
+    /// unoptimised builds, whose frames are large; an optimised build reaches `maxDepth` first).
+    public static let stackBudget: UInt = 3 << 20
+
+    /// Parses `text` into statements; empty statements (`;;`) are skipped.
+    public static func parse(_ text: String) throws(SQLSyntaxError) -> [Statement] {
+        var copy = text
+        let result: Result<[Statement], SQLSyntaxError> = copy.withUTF8 { buf in
+            var parser = Parser(buf)
+            do throws(ParseFailure) { return .success(try parser.parseAll()) } catch {
+                return .failure(parser.state.failure ?? parser.makeSyntaxError(parser.tok))
+            }
+        }
+        return try result.get()
+    }
+
+    /// Parses exactly one statement (an empty text or more than one statement is an error).
+    public static func parseOne(_ text: String) throws(SQLSyntaxError) -> Statement {
+        let all = try parse(text)
+        if all.count == 1 { return all[0] }
+        if all.isEmpty {
+            throw SQLSyntaxError(message: "syntax error at end of input", line: 1, column: 1, offset: text.utf8.count, token: nil)
+        }
+        let r = all[1].range
+        throw SQLSyntaxError(message: "cannot insert multiple commands into a prepared statement", line: r.line,
+                             column: r.column, offset: r.start, token: nil)
+    }
+}
+
+
+/// Parses `text` into statements (same as `SQLSyntax.parse`).
+public func parse(_ text: String) throws(SQLSyntaxError) -> [Statement] { try SQLSyntax.parse(text) }
+
+final class ParserState {
+    var failure: SQLSyntaxError?
+    // incremental line/column tracking for statement ranges
+    var lcOffset = 0, lcLine = 1, lcColumn = 1
+    var stackBase: UInt = 0
+    var minStack: UInt = .max
+}
+
+/// Recursive-descent parser: one `parse<Construct>` method per grammar rule, precedence
+/// climbing for operators (Parser+Expr.swift).
+struct Parser {
+    let p: UnsafeBufferPointer<UInt8>
+    let tokens: [Token]
+    var pos = 0
+    var depth = 0
+    /// Rarely changed state lives behind a reference so that the struct (copied into many
+    /// debug-build frames) stays small.
+    let state: ParserState
+
+    init(_ p: UnsafeBufferPointer<UInt8>) {
+        self.p = p
+        self.tokens = Lexer.tokenize(p)
+        self.state = ParserState()
+        var probe = 0
+        state.stackBase = withUnsafeMutablePointer(to: &probe) { UInt(bitPattern: $0) }
+    }
+
+    // MARK: token access
+
+    var tok: Token { @inline(__always) get { tokens[pos] } }
+    @inline(__always) func peek(_ k: Int) -> Token { tokens[min(pos + k, tokens.count - 1)] }
+    @inline(__always) func isKw(_ k: Keyword) -> Bool { let t = tokens[pos]; return t.kind == .keyword && t.keyword == k }
+    @inline(__always) func isKw(_ k: Keyword, at off: Int) -> Bool { let t = peek(off); return t.kind == .keyword && t.keyword == k }
+    @inline(__always) func isKind(_ k: TokenKind) -> Bool { tokens[pos].kind == k }
+    @inline(__always) mutating func advance() { if pos < tokens.count - 1 { pos += 1 } }
+
+    @inline(__always) mutating func accept(_ k: Keyword) -> Bool {
+        if isKw(k) { pos += 1; return true }
+        return false
+    }
+    @inline(__always) mutating func accept(_ k: TokenKind) -> Bool {
+        if tokens[pos].kind == k { advance(); return true }
+        return false
+    }
+    mutating func expect(_ k: Keyword) throws(E) {
+        if isKw(k) { pos += 1; return }
+        throw syntaxError()
+    }
+    mutating func expect(_ k: TokenKind) throws(E) {
+        if tokens[pos].kind == k { advance(); return }
+        throw syntaxError()
+    }
+
+    func text(_ t: Token) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: p[Int(t.start)..<Int(t.end)]), as: UTF8.self)
+    }
+
+    /// Text of a quoted token without its quotes, doubled quotes undone.
+    func unquoted(_ t: Token) -> String {
+        let s = Int(t.start) + 1, e = Int(t.end) - 1
+        if e <= s { return "" }
+        let q = p[Int(t.start)]
+        if q == UInt8(ascii: "[") { return String(decoding: UnsafeBufferPointer(rebasing: p[s..<e]), as: UTF8.self) }
+        var hasDouble = false
+        var i = s
+        while i < e { if p[i] == q { hasDouble = true; break }; i += 1 }
+        if !hasDouble { return String(decoding: UnsafeBufferPointer(rebasing: p[s..<e]), as: UTF8.self) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(e - s)
+        i = s
+        while i < e {
+            bytes.append(p[i])
+            if p[i] == q { i += 2 } else { i += 1 }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    // MARK: errors and positions
+
+    mutating func lineColumn(_ offset: Int) -> (Int, Int) {
+        let st = state
+        if offset < st.lcOffset { st.lcOffset = 0; st.lcLine = 1; st.lcColumn = 1 }
+        var i = st.lcOffset
+        while i < offset && i < p.count {
+            let b = p[i]
+            if b == 10 { st.lcLine += 1; st.lcColumn = 1 } else if b & 0xC0 != 0x80 { st.lcColumn += 1 }
+            i += 1
+        }
+        st.lcOffset = offset
+        return (st.lcLine, st.lcColumn)
+    }
+
+    func positionOf(_ offset: Int) -> (Int, Int) {
+        var line = 1, col = 1, i = 0
+        while i < offset && i < p.count {
+            let b = p[i]
+            if b == 10 { line += 1; col = 1 } else if b & 0xC0 != 0x80 { col += 1 }
+            i += 1
+        }
+        return (line, col)
+    }
+
+    /// Records a syntax error at `t` (default: the current token) and returns the marker to throw.
+    mutating func syntaxError(_ t: Token? = nil) -> ParseFailure {
+        state.failure = makeSyntaxError(t ?? tok)
+        return ParseFailure()
+    }
+
+    func makeSyntaxError(_ t: Token) -> SQLSyntaxError {
+        let (line, col) = positionOf(Int(t.start))
+        let s = text(t)
+        switch t.kind {
+        case .eof:
+            return SQLSyntaxError(message: "syntax error at end of input", line: line, column: col, offset: Int(t.start), token: nil)
+        case .unterminatedString:
+            return SQLSyntaxError(message: "unterminated quoted string at or near \"\(s)\"", line: line, column: col, offset: Int(t.start), token: s)
+        case .unterminatedIdentifier:
+            return SQLSyntaxError(message: "unterminated quoted identifier at or near \"\(s)\"", line: line, column: col, offset: Int(t.start), token: s)
+        default:
+            return SQLSyntaxError(message: "syntax error at or near \"\(s)\"", line: line, column: col, offset: Int(t.start), token: s)
+        }
+    }
+
+    func error(_ message: String, _ t: Token? = nil) -> SQLSyntaxError {
+        let t = t ?? tok
+        let (line, col) = positionOf(Int(t.start))
+        return SQLSyntaxError(message: message, line: line, column: col, offset: Int(t.start), token: t.kind == .eof ? nil : text(t))
+    }
+
+    /// Call at every nesting step; restore `depth` on exit (`let d = depth; defer { depth = d }`).
+    @inline(__always) mutating func nest() throws(E) {
+        depth += 1
+        var probe = 0
+        let addr = withUnsafeMutablePointer(to: &probe) { UInt(bitPattern: $0) }
+        if addr < state.minStack { state.minStack = addr }
+        if depth > SQLSyntax.maxDepth || state.stackBase &- addr > SQLSyntax.stackBudget {
+            var e = error("stack depth limit exceeded")
+            e.sqlState = "54001"
+            state.failure = e
+            throw ParseFailure()
+        }
+    }
+
+    // MARK: names
+
+    /// A token usable as a name (`nm` in SQLite's grammar): identifiers, quoted identifiers,
+    /// strings, non-reserved keywords and join keywords.
+    func isName(_ t: Token) -> Bool {
+        switch t.kind {
+        case .identifier, .quotedIdentifier, .bracketIdentifier, .string: return true
+        case .keyword: return !t.keyword.isReserved || t.keyword.isJoinKeyword
+        default: return false
+        }
+    }
+
+    /// A token usable as an implicit alias (`ids`): no join keywords.
+    func isImplicitAlias(_ t: Token) -> Bool {
+        switch t.kind {
+        case .identifier, .quotedIdentifier, .bracketIdentifier, .string: return true
+        case .keyword: return !t.keyword.isReserved
+        default: return false
+        }
+    }
+
+    func nameValue(_ t: Token) -> String {
+        switch t.kind {
+        case .quotedIdentifier, .bracketIdentifier, .string: return unquoted(t)
+        default: return text(t)
+        }
+    }
+
+    mutating func parseName() throws(E) -> String {
+        let t = tok
+        guard isName(t) else { throw syntaxError() }
+        advance()
+        return nameValue(t)
+    }
+
+    /// `nm [. nm]`
+    mutating func parseQualifiedName() throws(E) -> QualifiedName {
+        let first = try parseName()
+        if accept(.dot) {
+            let second = try parseName()
+            return QualifiedName(schema: first, second)
+        }
+        return QualifiedName(first)
+    }
+
+    /// `( nm, ... )`
+    mutating func parseNameList() throws(E) -> [String] {
+        try expect(.lparen)
+        var names = [try parseName()]
+        while accept(.comma) { names.append(try parseName()) }
+        try expect(.rparen)
+        return names
+    }
+
+    /// `[AS] alias` where an implicit alias is allowed.
+    mutating func parseAlias() throws(E) -> String? {
+        if accept(.as) { return try parseName() }
+        if isImplicitAlias(tok) {
+            // `WINDOW name AS` starts a window clause, not an alias
+            if isKw(.window) && isName(peek(1)) && isKw(.as, at: 2) { return nil }
+            if isKw(.indexed) && isKw(.by, at: 1) { return nil }
+            let t = tok
+            advance()
+            return nameValue(t)
+        }
+        return nil
+    }
+
+    // MARK: statements
+
+    mutating func parseAll() throws(E) -> [Statement] {
+        var out: [Statement] = []
+        while true {
+            while tok.kind == .semicolon { pos += 1 }
+            if tok.kind == .eof { break }
+            out.append(try parseStatement())
+            if tok.kind == .semicolon { pos += 1 } else if tok.kind != .eof { throw syntaxError() }
+        }
+        return out
+    }
+
+    mutating func parseStatement() throws(E) -> Statement {
+        let first = tok
+        let (line, col) = lineColumn(Int(first.start))
+        let kind = try parseStatementKind()
+        let last = tokens[max(0, pos - 1)]
+        return Statement(kind, range: SourceRange(start: Int(first.start), end: Int(max(last.end, first.start)), line: line, column: col))
+    }
+
+    mutating func parseStatementKind() throws(E) -> StatementKind {
+        let t = tok
+        guard t.kind == .keyword else { throw syntaxError() }
+        switch t.keyword {
+        case .select, .values: return .select(try parseSelect())
+        case .with:
+            let with = try parseWith()
+            switch tok.kind == .keyword ? tok.keyword : .none {
+            case .select, .values: return .select(try parseSelect(with: with))
+            case .insert, .replace: return .insert(try parseInsert(with: with))
+            case .update: return .update(try parseUpdate(with: with))
+            case .delete: return .delete(try parseDelete(with: with))
+            default: throw syntaxError()
+            }
+        case .insert, .replace: return .insert(try parseInsert(with: nil))
+        case .update: return .update(try parseUpdate(with: nil))
+        case .delete: return .delete(try parseDelete(with: nil))
+        case .create: return try parseCreate()
+        case .drop: return .drop(try parseDrop())
+        case .alter: return .alterTable(try parseAlterTable())
+        case .reindex, .analyze:
+            advance()
+            var name: QualifiedName? = nil
+            if isName(tok) { name = try parseQualifiedName() }
+            return t.keyword == .reindex ? .reindex(name) : .analyze(name)
+        case .vacuum: return try parseVacuum()
+        case .pragma: return .pragma(try parsePragma())
+        case .attach: return try parseAttach()
+        case .detach:
+            advance()
+            _ = accept(.database)
+            return .detach(try parseName())
+        case .begin, .start: return .begin(try parseBegin())
+        case .commit, .end:
+            advance()
+            if !accept(.transaction) { _ = accept(.work) }
+            return .commit
+        case .rollback, .abort: return try parseRollback()
+        case .savepoint:
+            advance()
+            return .savepoint(try parseName())
+        case .release:
+            advance()
+            _ = accept(.savepoint)
+            return .release(try parseName())
+        case .set: return .set(try parseSet())
+        case .reset:
+            advance()
+            if accept(.all) { return .reset(nil) }
+            return .reset(try parseDottedName())
+        case .show:
+            advance()
+            if accept(.all) { return .show(nil) }
+            return .show(try parseDottedName())
+        case .call: return .call(try parseCall())
+        case .explain: return .explain(try parseExplain())
+        default: throw syntaxError()
+        }
+    }
+}

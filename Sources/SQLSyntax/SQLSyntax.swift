@@ -1,2 +1,0 @@
-/// The SQL front end: lexer, parser, AST and printer. See issue 3.
-public enum SQLSyntax {}

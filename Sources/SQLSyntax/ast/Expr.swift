@@ -1,0 +1,190 @@
+/// A possibly schema-qualified name (`main.t`, `rds_aurora.limitless_tables`).
+public struct QualifiedName: Equatable, Hashable, Sendable, CustomStringConvertible {
+    public var schema: String?
+    public var name: String
+    public init(schema: String? = nil, _ name: String) { self.schema = schema; self.name = name }
+    public var description: String { schema.map { "\($0).\(name)" } ?? name }
+}
+
+/// Literal values. Numbers keep their source spelling (`1`, `1.5e3`, `0x1F`) so nothing is
+/// lost; `integerValue`/`doubleValue` convert.
+public enum Literal: Equatable, Hashable, Sendable {
+    case null
+    case number(String)
+    case string(String)
+    /// Raw bytes of an `X'..'` literal.
+    case blob([UInt8])
+    case bool(Bool)
+    case currentTime, currentDate, currentTimestamp
+
+    /// The value of an integer literal (decimal or hex) that fits in Int64.
+    public var integerValue: Int64? {
+        guard case .number(let s) = self else { return nil }
+        if s.hasPrefix("0x") || s.hasPrefix("0X") {
+            return UInt64(s.dropFirst(2), radix: 16).map { Int64(bitPattern: $0) }
+        }
+        return Int64(s)
+    }
+    public var doubleValue: Double? {
+        guard case .number(let s) = self else { return nil }
+        if let i = integerValue { return Double(i) }
+        return Double(s)
+    }
+}
+
+/// `?`, `?NNN`, `:name`, `@name`, `$name`: the text as written.
+public struct Parameter: Equatable, Hashable, Sendable {
+    public var text: String
+    public init(_ text: String) { self.text = text }
+}
+
+/// A column reference `[schema.][table.]column`.
+public struct ColumnRef: Equatable, Hashable, Sendable {
+    public var schema: String?
+    public var table: String?
+    public var column: String
+    /// The bare name was written in double quotes. SQLite treats such a name that matches no
+    /// column as a string literal, so the printer keeps the double quotes.
+    public var doubleQuoted: Bool
+    public init(schema: String? = nil, table: String? = nil, _ column: String, doubleQuoted: Bool = false) {
+        self.schema = schema; self.table = table; self.column = column; self.doubleQuoted = doubleQuoted
+    }
+}
+
+public enum UnaryOperator: String, Equatable, Sendable {
+    case minus = "-", plus = "+", bitNot = "~", not = "NOT"
+}
+
+public enum BinaryOperator: String, Equatable, Sendable {
+    case or = "OR", and = "AND"
+    case eq = "=", ne = "<>", lt = "<", le = "<=", gt = ">", ge = ">="
+    case bitAnd = "&", bitOr = "|", shl = "<<", shr = ">>"
+    case add = "+", sub = "-", mul = "*", div = "/", mod = "%"
+    case concat = "||", jsonExtract = "->", jsonExtractText = "->>"
+
+    /// SQLite precedence level (higher binds tighter).
+    public var precedence: Int {
+        switch self {
+        case .or: return 1
+        case .and: return 2
+        case .eq, .ne: return 4
+        case .lt, .le, .gt, .ge: return 5
+        case .bitAnd, .bitOr, .shl, .shr: return 7
+        case .add, .sub: return 8
+        case .mul, .div, .mod: return 9
+        case .concat, .jsonExtract, .jsonExtractText: return 10
+        }
+    }
+}
+
+/// LIKE, GLOB, REGEXP, MATCH (PostgreSQL's ILIKE is parsed as LIKE).
+public enum PatternOperator: String, Equatable, Sendable {
+    case like = "LIKE", glob = "GLOB", regexp = "REGEXP", match = "MATCH"
+}
+
+/// A type name as written: words joined by one space, plus numeric arguments
+/// (`VARCHAR(10)` → name "VARCHAR", arguments ["10"]).
+public struct TypeName: Equatable, Hashable, Sendable {
+    public var name: String
+    public var arguments: [String]
+    public init(_ name: String, arguments: [String] = []) { self.name = name; self.arguments = arguments }
+}
+
+public enum RaiseAction: String, Equatable, Sendable {
+    case ignore = "IGNORE", rollback = "ROLLBACK", abort = "ABORT", fail = "FAIL"
+}
+
+/// A function call, aggregate or window function.
+public struct FunctionCall: Equatable, Sendable {
+    public var name: String
+    public var arguments: [Expr]
+    /// `count(*)`
+    public var star: Bool
+    public var distinct: Bool
+    public var filter: Expr?
+    public var over: Over?
+    public init(name: String, arguments: [Expr] = [], star: Bool = false, distinct: Bool = false,
+                filter: Expr? = nil, over: Over? = nil) {
+        self.name = name; self.arguments = arguments; self.star = star; self.distinct = distinct
+        self.filter = filter; self.over = over
+    }
+}
+
+public enum Over: Equatable, Sendable {
+    case named(String)
+    case spec(WindowSpec)
+}
+
+public struct WindowSpec: Equatable, Sendable {
+    public var base: String?
+    public var partitionBy: [Expr]
+    public var orderBy: [OrderingTerm]
+    public var frame: FrameSpec?
+    public init(base: String? = nil, partitionBy: [Expr] = [], orderBy: [OrderingTerm] = [], frame: FrameSpec? = nil) {
+        self.base = base; self.partitionBy = partitionBy; self.orderBy = orderBy; self.frame = frame
+    }
+}
+
+public struct FrameSpec: Equatable, Sendable {
+    public enum Unit: String, Sendable { case rows = "ROWS", range = "RANGE", groups = "GROUPS" }
+    public enum Bound: Equatable, Sendable {
+        case unboundedPreceding, preceding(Expr), currentRow, following(Expr), unboundedFollowing
+    }
+    public enum Exclude: String, Sendable {
+        case noOthers = "NO OTHERS", currentRow = "CURRENT ROW", group = "GROUP", ties = "TIES"
+    }
+    public var unit: Unit
+    public var start: Bound
+    /// nil when written without BETWEEN.
+    public var end: Bound?
+    public var exclude: Exclude?
+    public init(unit: Unit, start: Bound, end: Bound? = nil, exclude: Exclude? = nil) {
+        self.unit = unit; self.start = start; self.end = end; self.exclude = exclude
+    }
+}
+
+public struct CaseExpr: Equatable, Sendable {
+    public var operand: Expr?
+    public var whens: [WhenThen]
+    public var elseValue: Expr?
+    public init(operand: Expr? = nil, whens: [WhenThen], elseValue: Expr? = nil) {
+        self.operand = operand; self.whens = whens; self.elseValue = elseValue
+    }
+}
+
+public struct WhenThen: Equatable, Sendable {
+    public var when: Expr
+    public var then: Expr
+    public init(when: Expr, then: Expr) { self.when = when; self.then = then }
+}
+
+/// An expression. Parentheses leave no node; PostgreSQL spellings are normalised at parse time
+/// (`x::t` is `.cast`, `ILIKE` is `.pattern(.like)`, `IS DISTINCT FROM` is `.is(negated: true)`).
+public indirect enum Expr: Equatable, Sendable {
+    case literal(Literal)
+    case parameter(Parameter)
+    case column(ColumnRef)
+    case unary(UnaryOperator, Expr)
+    case binary(BinaryOperator, Expr, Expr)
+    /// `a IS b`, `a IS NOT b` (negated).
+    case `is`(Expr, Expr, negated: Bool)
+    /// `a ISNULL` / `a NOTNULL` / `a NOT NULL` (negated = NOTNULL).
+    case isNull(Expr, negated: Bool)
+    case pattern(PatternOperator, Expr, Expr, escape: Expr?, negated: Bool)
+    case between(Expr, Expr, Expr, negated: Bool)
+    case inList(Expr, [Expr], negated: Bool)
+    case inSelect(Expr, Select, negated: Bool)
+    /// `a IN t` or `a IN schema.f(args)` (a table-valued function when `arguments` is non-nil).
+    case inTable(Expr, QualifiedName, arguments: [Expr]?, negated: Bool)
+    case exists(Select)
+    case subquery(Select)
+    case function(FunctionCall)
+    case cast(Expr, TypeName)
+    case collate(Expr, String)
+    case `case`(CaseExpr)
+    case raise(RaiseAction, String?)
+    /// A row value `(a, b, ...)` with at least two elements.
+    case row([Expr])
+    /// PostgreSQL `ARRAY[...]`.
+    case array([Expr])
+}
