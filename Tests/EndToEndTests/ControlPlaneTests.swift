@@ -499,18 +499,19 @@ func snapshot(_ home: String) -> [String: String] {
         #expect(snapshot(h.home) == before)
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "needs the sqlite3 shell"))
-    func deleteShardGroupRefusesWhileUserTablesExist() throws {
+    @Test func deleteShardGroupRefusesWhileUserTablesExist() throws {
         let h = try seeded()
-        let router = h.home + "/clusters/my-limitless-cluster/data/router.db"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        p.arguments = [router, "CREATE TABLE customers(id INTEGER)"]
-        try p.run(); p.waitUntilExit()
+        let made = try h.run(["sql", "--db-cluster-identifier", "my-limitless-cluster", "-c", "CREATE TABLE customers(id int primary key)"])
+        #expect(made.status == 0, "\(made.stderr)")
         let r = try h.run(["delete-db-shard-group", "--db-shard-group-identifier", "my-db-shard-group"])
         #expect(r.status == 254)
         #expect(r.stderr.hasPrefix("\nAn error occurred (InvalidDBShardGroupState) when calling the DeleteDBShardGroup operation: "))
-        #expect(FileManager.default.fileExists(atPath: router))
+        #expect(FileManager.default.fileExists(atPath: h.home + "/clusters/my-limitless-cluster/data/router.db"))
+        let dropped = try h.run(["sql", "--db-cluster-identifier", "my-limitless-cluster", "-c", "DROP TABLE customers"])
+        #expect(dropped.status == 0, "\(dropped.stderr)")
+        let d = try h.run(["delete-db-shard-group", "--db-shard-group-identifier", "my-db-shard-group"])
+        #expect(d.status == 0, "\(d.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: h.home + "/clusters/my-limitless-cluster/data"))
     }
 
     @Test func permissionsAndNoPasswordOnDisk() throws {
