@@ -298,17 +298,24 @@ func snapshot(_ home: String) -> [String: String] {
         #expect(lines.contains { $0.contains("MaxACU") && $0.contains("1000.0") })
     }
 
-    static let jmespathWorks: Bool = {
-        guard let h = try? Harness(), let r = try? h.run(["describe-db-clusters", "--query", "DBClusters"]) else { return false }
-        return r.status == 0
-    }()
-
-    @Test(.enabled(if: jmespathWorks, "JMESPath lands with the Output helper")) func query() throws {
+    @Test func query() throws {
         let h = try seeded()
         let r = try h.run(["describe-db-shard-groups", "--query", "DBShardGroups[0].MaxACU"])
         #expect(r.stdout == "1000.0\n")
         let t = try h.run(["describe-db-clusters", "--query", "DBClusters[].DBClusterIdentifier", "--output", "text"])
         #expect(t.stdout == "my-limitless-cluster\n")
+        let f = try h.run(["describe-db-clusters", "--query", "DBClusters[?Engine=='aurora-postgresql'].{id: DBClusterIdentifier, port: Port}"])
+        #expect(try JSON.parse(f.stdout) == .array([.object([("id", .string("my-limitless-cluster")), ("port", .int(5432))])]))
+        let n = try h.run(["describe-db-shard-groups", "--query", "length(DBShardGroups)"])
+        #expect(n.stdout == "1\n")
+        let c = try h.run(seedShardGroup.map { $0 == "my-db-shard-group" ? "second" : $0 } + ["--query", "Status"])
+        #expect(c.status == 254)  // the cluster already has its group: the query does not hide errors
+        // A bad expression is refused before anything runs.
+        let before = snapshot(h.home)
+        let bad = try h.run(["delete-db-shard-group", "--db-shard-group-identifier", "my-db-shard-group", "--query", "DBClusters["])
+        #expect(bad.status == 252)
+        #expect(bad.stderr.contains("Bad value for --query DBClusters["))
+        #expect(snapshot(h.home) == before)
     }
 
     @Test func generateSkeletonAndInputJSON() throws {
