@@ -429,6 +429,10 @@ func snapshot(_ home: String) -> [String: String] {
         let n = try h.run([])
         #expect(n.status == 252)
         #expect(n.stderr == Self.usage + "limitless: error: the following arguments are required: command\n")
+        let u = try h.run(["describe-db-clusters", "--endpoint-url", "example.com"])
+        #expect(u.stderr == "\nBad value for --endpoint-url \"example.com\": scheme is missing.  Must be of the form http://<hostname>/ or https://<hostname>/\n")
+        #expect(u.status == 252)
+        #expect(try h.run(["describe-db-clusters", "--endpoint-url", "http://127.0.0.1:5055"]).status == 0)
         let i = try h.run(["create-db-shard-group", "--db-shard-group-identifier", "x", "--db-cluster-identifier", "y",
                            "--max-acu", "1000", "--compute-redundancy", "abc"])
         #expect(i.stderr == Fixture.error("err-non-integer-compute-redundancy.txt").0)
