@@ -561,6 +561,12 @@ func snapshot(_ home: String) -> [String: String] {
         }
         try original.write(toFile: file, atomically: true, encoding: .utf8)
         #expect(try h.run(["describe-db-shard-groups"]).status == 0)
+        // A stray folder where a cluster would go is reported, not overwritten or listed.
+        try FileManager.default.createDirectory(atPath: h.home + "/clusters/stray", withIntermediateDirectories: true)
+        let stray = try h.run(["create-db-cluster", "--db-cluster-identifier", "stray", "--engine", "aurora-postgresql",
+                               "--master-username", "u", "--master-user-password", "password1"])
+        #expect(stray.status == 255 && stray.stderr.contains(h.home + "/clusters/stray"))
+        #expect(try JSON.parse(try h.run(["describe-db-clusters"]).stdout)["DBClusters"]?.arrayValue?.count == 1)
         let sg = h.home + "/clusters/my-limitless-cluster/shard-group.json"
         try "{\"FormatVersion\": 1}".write(toFile: sg, atomically: true, encoding: .utf8)
         let r = try h.run(["describe-db-shard-groups"])
