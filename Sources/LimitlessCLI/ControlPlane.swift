@@ -356,9 +356,10 @@ struct ControlPlane {
         let clusterGiven = r["DBClusterIdentifier"]?.stringValue ?? ""
         let clusterID = clusterGiven.lowercased()
         let maxACU = r["MaxACU"]?.doubleValue ?? 0
-        let minACU = r["MinACU"]?.doubleValue ?? 16
+        // Without --min-acu the group may shrink to the smallest size the service allows.
+        let minACU = r["MinACU"]?.doubleValue ?? min(16, maxACU)
         let redundancy = r["ComputeRedundancy"]?.intValue ?? 0
-        try Rules.checkCapacity(maxACU: maxACU, minACU: min(minACU, r["MinACU"] == nil ? maxACU : minACU), redundancy: redundancy)
+        try Rules.checkCapacity(maxACU: maxACU, minACU: minACU, redundancy: redundancy)
         let lock = try store.lock(exclusive: true)
         defer { lock?.unlock() }
         guard let cluster = try store.loadCluster(clusterID) else { throw clusterNotFound(clusterGiven) }
@@ -380,7 +381,7 @@ struct ControlPlane {
             ("DBShardGroupIdentifier", .string(id)),
             ("DBClusterIdentifier", .string(clusterID)),
             ("MaxACU", .double(maxACU)),
-            ("MinACU", .double(r["MinACU"]?.doubleValue ?? min(16, maxACU))),
+            ("MinACU", .double(minACU)),
             ("ComputeRedundancy", .int(redundancy)),
             ("Status", .string("available")),
             ("PubliclyAccessible", .bool(r["PubliclyAccessible"]?.boolValue ?? false)),
