@@ -197,7 +197,10 @@ struct ControlPlane {
         defer { lock?.unlock() }
         var ids = try store.clusterIDs()
         if let wanted = r["DBClusterIdentifier"]?.stringValue {
-            let id = wanted.lowercased()
+            // The identifier or the cluster's ARN (arn:aws:rds:REGION:ACCOUNT:cluster:ID).
+            let parts = wanted.split(separator: ":", omittingEmptySubsequences: false)
+            let name = wanted.hasPrefix("arn:") && parts.count == 7 && parts[5] == "cluster" ? String(parts[6]) : wanted
+            let id = name.lowercased()
             guard ids.contains(id) else { throw clusterNotFound(wanted) }
             ids = [id]
         }
