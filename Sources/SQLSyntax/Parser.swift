@@ -49,8 +49,6 @@ final class ParserState {
     var failure: SQLSyntaxError?
     // incremental line/column tracking for statement ranges
     var lcOffset = 0, lcLine = 1, lcColumn = 1
-    var stackBase: UInt = 0
-    var minStack: UInt = .max
 }
 
 /// Recursive-descent parser: one `parse<Construct>` method per grammar rule, precedence
@@ -63,13 +61,15 @@ struct Parser {
     /// Rarely changed state lives behind a reference so that the struct (copied into many
     /// debug-build frames) stays small.
     let state: ParserState
+    /// Address near the bottom of the parser's stack, for the stack budget check.
+    let stackBase: UInt
 
     init(_ p: UnsafeBufferPointer<UInt8>) {
         self.p = p
         self.tokens = Lexer.tokenize(p)
         self.state = ParserState()
         var probe = 0
-        state.stackBase = withUnsafeMutablePointer(to: &probe) { UInt(bitPattern: $0) }
+        stackBase = withUnsafeMutablePointer(to: &probe) { UInt(bitPattern: $0) }
     }
 
     // MARK: token access
@@ -124,17 +124,20 @@ struct Parser {
 
     // MARK: errors and positions
 
+    /// Line and column of `offset`, continuing from the previous call (statements come in
+    /// order, so the whole text is scanned once).
     mutating func lineColumn(_ offset: Int) -> (Int, Int) {
         let st = state
-        if offset < st.lcOffset { st.lcOffset = 0; st.lcLine = 1; st.lcColumn = 1 }
-        var i = st.lcOffset
-        while i < offset && i < p.count {
+        var i = st.lcOffset, line = st.lcLine, col = st.lcColumn
+        if offset < i { i = 0; line = 1; col = 1 }
+        let end = min(offset, p.count)
+        while i < end {
             let b = p[i]
-            if b == 10 { st.lcLine += 1; st.lcColumn = 1 } else if b & 0xC0 != 0x80 { st.lcColumn += 1 }
+            if b == 10 { line += 1; col = 1 } else if b & 0xC0 != 0x80 { col += 1 }
             i += 1
         }
-        st.lcOffset = offset
-        return (st.lcLine, st.lcColumn)
+        st.lcOffset = end; st.lcLine = line; st.lcColumn = col
+        return (line, col)
     }
 
     func positionOf(_ offset: Int) -> (Int, Int) {
@@ -179,8 +182,7 @@ struct Parser {
         depth += 1
         var probe = 0
         let addr = withUnsafeMutablePointer(to: &probe) { UInt(bitPattern: $0) }
-        if addr < state.minStack { state.minStack = addr }
-        if depth > SQLSyntax.maxDepth || state.stackBase &- addr > SQLSyntax.stackBudget {
+        if depth > SQLSyntax.maxDepth || stackBase &- addr > SQLSyntax.stackBudget {
             var e = error("stack depth limit exceeded")
             e.sqlState = "54001"
             state.failure = e
