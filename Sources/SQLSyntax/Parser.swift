@@ -74,11 +74,11 @@ struct Parser {
 
     // MARK: token access
 
-    var tok: Token { @inline(__always) get { tokens[pos] } }
-    @inline(__always) func peek(_ k: Int) -> Token { tokens[min(pos + k, tokens.count - 1)] }
-    @inline(__always) func isKw(_ k: Keyword) -> Bool { let t = tokens[pos]; return t.kind == .keyword && t.keyword == k }
-    @inline(__always) func isKw(_ k: Keyword, at off: Int) -> Bool { let t = peek(off); return t.kind == .keyword && t.keyword == k }
-    @inline(__always) func isKind(_ k: TokenKind) -> Bool { tokens[pos].kind == k }
+    var tok: Token { @inline(__always) mutating get { tokens[pos] } }
+    @inline(__always) mutating func peek(_ k: Int) -> Token { tokens[min(pos + k, tokens.count - 1)] }
+    @inline(__always) mutating func isKw(_ k: Keyword) -> Bool { let t = tokens[pos]; return t.kind == .keyword && t.keyword == k }
+    @inline(__always) mutating func isKw(_ k: Keyword, at off: Int) -> Bool { let t = peek(off); return t.kind == .keyword && t.keyword == k }
+    @inline(__always) mutating func isKind(_ k: TokenKind) -> Bool { tokens[pos].kind == k }
     @inline(__always) mutating func advance() { if pos < tokens.count - 1 { pos += 1 } }
 
     @inline(__always) mutating func accept(_ k: Keyword) -> Bool {
@@ -98,12 +98,12 @@ struct Parser {
         throw syntaxError()
     }
 
-    func text(_ t: Token) -> String {
+    mutating func text(_ t: Token) -> String {
         String(decoding: UnsafeBufferPointer(rebasing: p[Int(t.start)..<Int(t.end)]), as: UTF8.self)
     }
 
     /// Text of a quoted token without its quotes, doubled quotes undone.
-    func unquoted(_ t: Token) -> String {
+    mutating func unquoted(_ t: Token) -> String {
         let s = Int(t.start) + 1, e = Int(t.end) - 1
         if e <= s { return "" }
         let q = p[Int(t.start)]
@@ -140,7 +140,7 @@ struct Parser {
         return (line, col)
     }
 
-    func positionOf(_ offset: Int) -> (Int, Int) {
+    mutating func positionOf(_ offset: Int) -> (Int, Int) {
         var line = 1, col = 1, i = 0
         while i < offset && i < p.count {
             let b = p[i]
@@ -156,7 +156,7 @@ struct Parser {
         return ParseFailure()
     }
 
-    func makeSyntaxError(_ t: Token) -> SQLSyntaxError {
+    mutating func makeSyntaxError(_ t: Token) -> SQLSyntaxError {
         let (line, col) = positionOf(Int(t.start))
         let s = text(t)
         switch t.kind {
@@ -171,7 +171,7 @@ struct Parser {
         }
     }
 
-    func error(_ message: String, _ t: Token? = nil) -> SQLSyntaxError {
+    mutating func error(_ message: String, _ t: Token? = nil) -> SQLSyntaxError {
         let t = t ?? tok
         let (line, col) = positionOf(Int(t.start))
         return SQLSyntaxError(message: message, line: line, column: col, offset: Int(t.start), token: t.kind == .eof ? nil : text(t))
@@ -194,7 +194,7 @@ struct Parser {
 
     /// A token usable as a name (`nm` in SQLite's grammar): identifiers, quoted identifiers,
     /// strings, non-reserved keywords and join keywords.
-    func isName(_ t: Token) -> Bool {
+    mutating func isName(_ t: Token) -> Bool {
         switch t.kind {
         case .identifier, .quotedIdentifier, .bracketIdentifier, .string: return true
         case .keyword: return !t.keyword.isReserved || t.keyword.isJoinKeyword
@@ -203,7 +203,7 @@ struct Parser {
     }
 
     /// A token usable as an implicit alias (`ids`): no join keywords.
-    func isImplicitAlias(_ t: Token) -> Bool {
+    mutating func isImplicitAlias(_ t: Token) -> Bool {
         switch t.kind {
         case .identifier, .quotedIdentifier, .bracketIdentifier, .string: return true
         case .keyword: return !t.keyword.isReserved
@@ -211,7 +211,7 @@ struct Parser {
         }
     }
 
-    func nameValue(_ t: Token) -> String {
+    mutating func nameValue(_ t: Token) -> String {
         switch t.kind {
         case .quotedIdentifier, .bracketIdentifier, .string: return unquoted(t)
         default: return text(t)
