@@ -23,6 +23,11 @@ release:
 test: deps build
 	LIMITLESS_BIN=$(CURDIR)/$(DEBUG_BIN) $(SWIFT) test
 
+# Benchmarks against the sqlite3 shell on one file (not part of `make test`). BENCH_ARGS passes
+# options through, e.g. `make bench BENCH_ARGS="--scale 0.1 --shards 8 --scaling"`.
+bench: deps release
+	python3 bench/run.py --bin $(RELEASE_BIN) $(BENCH_ARGS)
+
 demo: deps release
 	@./scripts/demo $(RELEASE_BIN)
 

@@ -17,9 +17,17 @@ public enum ShardGroupStorage {
     /// Creates the folder, the router database and `shardCount` shard databases.
     public static func create(directory: String, shardCount: Int, routerCount: Int) throws {
         try Files.makeDirectories(directory)
-        try initialize(Files.join(directory, "router.db"))
         for i in 1...shardCount {
             try initialize(Files.join(directory, shardFileName(i)))
+        }
+        // The router database last: its catalog (shard count, ranges, tables) says the group exists.
+        let routerPath = Files.join(directory, "router.db")
+        try initialize(routerPath)
+        do {
+            let db = try Database(path: routerPath)
+            try Catalog.initialize(db, shardCount: shardCount, routerCount: routerCount)
+        } catch {
+            throw Error(description: "cannot create \(routerPath): \(error.message)")
         }
     }
 

@@ -1,0 +1,64 @@
+import LimitlessSupport
+import LimitlessEngine
+
+/// Prints statement results in the format `--output` chose, through the shared renderers in
+/// Output/SQLResultFormat.swift (psql's aligned table, CSV, TSV, JSON Lines).
+final class SQLResultWriter {
+    let format: SQLOutputFormat
+    let quiet: Bool
+
+    init(format: SQLOutputFormat, quiet: Bool) {
+        self.format = format; self.quiet = quiet
+    }
+
+    var renderFormat: SQLResultFormat {
+        switch format {
+        case .table: return .aligned
+        case .json: return .json
+        case .csv: return .csv
+        case .tsv: return .tsv
+        }
+    }
+
+    func write(_ result: StatementResult) {
+        switch result {
+        case let .rows(command, columns, rows):
+            Console.out(SQLRender.render(renderFormat, command: command, columns: columns, rows: rows))
+        case let .command(tag, affected):
+            if format == .json {
+                var members: [(String, JSON)] = [("command", .string(tag))]
+                if let n = affected { members.append(("rows_affected", .int(Int64(n)))) }
+                Console.out(JSON.object(members).serialized() + "\n")
+            } else if format == .table && !quiet {
+                // psql prints the command tag for statements that return no rows.
+                Console.out(tag + "\n")
+            }
+        }
+        if format == .json { Console.flush() }
+    }
+
+    func writeError(_ error: EngineError, statement: String) {
+        if format == .json {
+            Console.out(JSON.object([("error", .string(error.message)), ("code", .string(error.code))]).serialized() + "\n")
+            Console.flush()
+        }
+        Console.err(SQLResultWriter.psqlError(error, statement: statement))
+    }
+
+    /// psql's rendering: `ERROR:  message`, and for errors with a position `LINE n: …` and a caret.
+    static func psqlError(_ error: EngineError, statement: String) -> String {
+        var out = "ERROR:  \(error.message)\n"
+        if let pos = error.position {
+            let chars = Array(statement)
+            let p = min(max(pos - 1, 0), chars.count)
+            var lineStart = 0, lineNo = 1
+            for i in 0..<p where chars[i] == "\n" { lineStart = i + 1; lineNo += 1 }
+            var lineEnd = p
+            while lineEnd < chars.count && chars[lineEnd] != "\n" { lineEnd += 1 }
+            let prefix = "LINE \(lineNo): "
+            out += prefix + String(chars[lineStart..<lineEnd]) + "\n"
+            out += String(repeating: " ", count: prefix.count + (p - lineStart)) + "^\n"
+        }
+        return out
+    }
+}

@@ -1,0 +1,449 @@
+import CSQLite
+#if canImport(Glibc)
+import Glibc
+#endif
+import LimitlessSupport
+
+/// What one statement gave.
+public enum StatementResult: Equatable, Sendable {
+    /// A statement that returns rows (SELECT, VALUES, RETURNING, SHOW, EXPLAIN, PRAGMA).
+    case rows(command: String, columns: [String], rows: [[SQLValue]])
+    /// Any other statement: PostgreSQL's command tag, and the row count for INSERT/UPDATE/DELETE.
+    case command(tag: String, rowsAffected: Int?)
+}
+
+/// One session on a shard group: the router connection (router.db, with every distributed
+/// table as a `limitless_table` virtual table), the shard connections (opened on first use),
+/// the session settings and the transaction state.
+public final class ClusterEngine {
+    public let directory: String
+    let router: Database
+    let catalog = Catalog()
+    var settings = SessionSettings()
+    var shardConnections: [Int: Database] = [:]
+    /// Shards with an open write transaction, in the order they joined.
+    var shardsInTransaction: [Int] = []
+    var openSavepoints: [Int] = []
+    var statementCache: [String: Statement] = [:]
+    var scanPool: [String: [Statement]] = [:]
+    let fault: String?
+    var catalogViewsStale = true
+    var rowCountAfterConvert = 0
+    /// The error a virtual-table callback raised, with its SQLSTATE (SQLite keeps only the text).
+    var pendingError: EngineError?
+    /// PostgreSQL semantics: after an error inside BEGIN … COMMIT, everything but the end of the
+    /// block fails, and COMMIT rolls back.
+    public private(set) var transactionFailed = false
+    var explicitTransaction = false
+    var settingsAtBegin: SessionSettings?
+
+    /// The copy reads of a reference table use.
+    var referenceReadShard: Int { 1 }
+
+    static let shardKeyUpdateMessage = "Shard key column update is not supported"
+
+    public init(directory: String) throws(EngineError) {
+        self.directory = directory
+        let path = Files.join(directory, "router.db")
+        guard Files.exists(path) else {
+            throw EngineError("shard group data not found at \(directory)", code: "08006")
+        }
+        router = try Database(path: path)
+        fault = Environment.get("LIMITLESS_FAULT")
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        let rc = sqlite3_create_module_v2(router.handle, "limitless_table", &limitlessTableModule, me, nil)
+        if rc != SQLITE_OK { throw router.error(rc) }
+        try router.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA trusted_schema=ON; ATTACH ':memory:' AS rds_aurora")
+        try catalog.load(router)
+        if catalog.shardCount < 1 {
+            // A folder made before the catalog existed: count the shard files.
+            let n = ((try? Files.list(directory)) ?? []).filter { $0.hasPrefix("shard-") && $0.hasSuffix(".db") }.count
+            catalog.shardCount = n
+            try Catalog.initialize(router, shardCount: n, routerCount: 1)
+        }
+        if catalog.shardCount < 1 { throw EngineError("shard group at \(directory) has no shards", code: "08006") }
+    }
+
+    deinit {
+        statementCache.removeAll()
+        scanPool.removeAll()
+        if router.inTransaction { try? router.exec("ROLLBACK") }
+        rollbackShardTransactions()
+    }
+
+    public var shardCount: Int { catalog.shardCount }
+    public var inTransaction: Bool { explicitTransaction }
+
+    // MARK: shards
+
+    func shard(_ n: Int) throws(EngineError) -> Database {
+        if let db = shardConnections[n] { return db }
+        let db = try Database(path: Files.join(directory, ShardGroupStorage.shardFileName(n)))
+        try db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL")
+        shardConnections[n] = db
+        return db
+    }
+
+    /// The shard's connection inside a write transaction (begun on first use).
+    func shardForWrite(_ n: Int) throws(EngineError) -> Database {
+        let db = try shard(n)
+        if !shardsInTransaction.contains(n) {
+            try db.exec("BEGIN IMMEDIATE")
+            shardsInTransaction.append(n)
+            for level in openSavepoints { try db.exec("SAVEPOINT s\(level)") }
+        }
+        return db
+    }
+
+    func commitShardTransactions() {
+        // Issue 6 replaces this with two-phase commit; until then the shards commit in turn.
+        for n in shardsInTransaction {
+            if let db = shardConnections[n], db.inTransaction {
+                if (try? db.exec("COMMIT")) == nil { try? db.exec("ROLLBACK") }
+            }
+        }
+        shardsInTransaction.removeAll()
+        openSavepoints.removeAll()
+    }
+
+    func rollbackShardTransactions() {
+        for n in shardsInTransaction {
+            if let db = shardConnections[n], db.inTransaction { try? db.exec("ROLLBACK") }
+        }
+        shardsInTransaction.removeAll()
+        openSavepoints.removeAll()
+    }
+
+    func shardSavepoint(_ level: Int) {
+        openSavepoints.removeAll { $0 >= level }
+        openSavepoints.append(level)
+        for n in shardsInTransaction { try? shardConnections[n]?.exec("SAVEPOINT s\(level)") }
+    }
+
+    func shardRelease(_ level: Int) {
+        guard openSavepoints.contains(level) else { return }
+        for n in shardsInTransaction { try? shardConnections[n]?.exec("RELEASE s\(level)") }
+        openSavepoints.removeAll { $0 >= level }
+    }
+
+    func shardRollbackTo(_ level: Int) {
+        guard openSavepoints.contains(level) else { return }
+        for n in shardsInTransaction { try? shardConnections[n]?.exec("ROLLBACK TO s\(level)") }
+        openSavepoints.removeAll { $0 > level }
+    }
+
+    func cachedStatement(shard: Int, sql: String) throws(EngineError) -> Statement {
+        let key = "\(shard)|\(sql)"
+        if let s = statementCache[key] { return s }
+        let s = try self.shard(shard).prepare(sql)
+        statementCache[key] = s
+        return s
+    }
+
+    func borrowScan(shard: Int, sql: String) throws(EngineError) -> Statement {
+        let key = "\(shard)|\(sql)"
+        if var pool = scanPool[key], let s = pool.popLast() {
+            scanPool[key] = pool
+            return s
+        }
+        return try self.shard(shard).prepare(sql)
+    }
+
+    func returnScan(_ s: Statement, shard: Int, sql: String) {
+        s.reset()
+        let key = "\(shard)|\(sql)"
+        var pool = scanPool[key] ?? []
+        if pool.count < 4 { pool.append(s) }
+        scanPool[key] = pool
+    }
+
+    /// Forgets prepared statements (after DDL changed a shard's schema).
+    func dropStatementCaches() {
+        statementCache.removeAll()
+        scanPool.removeAll()
+    }
+
+    func shard(forKey key: [SQLValue], collocation: Int64) -> Int {
+        guard let map = catalog.rangeMaps[collocation] else { return 1 }
+        return map.shard(for: PlacementHash.hash(key))
+    }
+
+    func maxValue(table: TableInfo, column: String) throws(EngineError) -> Int64 {
+        var best: Int64 = 0
+        for n in 1...catalog.shardCount {
+            let r = try shard(n).query("SELECT max(\(quoteIdentifier(column))) FROM \(quoteIdentifier(table.name))")
+            if case let .integer(v) = r.first?.first ?? .null, v > best { best = v }
+        }
+        return best
+    }
+
+    /// `LIMITLESS_FAULT=shard-N-OPERATION` makes that operation fail on shard N (tests only).
+    func checkFault(shard: Int, operation: String) throws(EngineError) {
+        if let f = fault, f == "shard-\(shard)-\(operation)" {
+            throw EngineError("injected fault: \(operation) on shard \(shard)", code: "XX000")
+        }
+    }
+
+    // MARK: statements
+
+    /// Splits a script into statements (each without its trailing `;`), by SQLite's own notion
+    /// of a complete statement.
+    public static func splitStatements(_ text: String) -> [String] {
+        var out: [String] = []
+        var current: [UInt8] = []
+        for b in text.utf8 {
+            current.append(b)
+            if b == 59 {  // ';'
+                let s = String(decoding: current, as: UTF8.self)
+                if sqlite3_complete(s) != 0 {
+                    out.append(s); current.removeAll()
+                }
+            }
+        }
+        let rest = String(decoding: current, as: UTF8.self)
+        if !Tokens.scan(rest, limit: 1).isEmpty { out.append(rest) }
+        return out.filter { !Tokens.scan($0, limit: 1).isEmpty }.map(trimStatement)
+    }
+
+    /// Drops leading spaces and the trailing `;` and spaces, so positions count from the statement's first character.
+    static func trimStatement(_ s: String) -> String {
+        var sub = Substring(s)
+        while let f = sub.first, f == " " || f == "\n" || f == "\t" || f == "\r" { sub = sub.dropFirst() }
+        while let l = sub.last, l == " " || l == "\n" || l == "\t" || l == "\r" || l == ";" { sub = sub.dropLast() }
+        return String(sub)
+    }
+
+    /// True when `text` ends with a complete statement.
+    public static func isComplete(_ text: String) -> Bool { sqlite3_complete(text) != 0 }
+
+    /// Runs one statement. Returns nil for an empty statement (only comments or `;`).
+    public func execute(_ sql: String) throws(EngineError) -> StatementResult? {
+        let toks = Tokens.scan(sql, limit: 64)
+        guard let first = toks.first else { return nil }
+        let word = first.kind == .word ? first.text : ""
+        let endsBlock = ["COMMIT", "END", "ROLLBACK", "ABORT"].contains(word)
+        if transactionFailed && !endsBlock {
+            throw EngineError("current transaction is aborted, commands ignored until end of transaction block", code: "25P02")
+        }
+        do {
+            return try dispatch(sql, toks, word)
+        } catch {
+            if explicitTransaction { transactionFailed = true }
+            throw error
+        }
+    }
+
+    private func dispatch(_ sql: String, _ toks: [Token], _ word: String) throws(EngineError) -> StatementResult? {
+        func w(_ i: Int) -> String { i < toks.count && toks[i].kind == .word ? toks[i].text : "" }
+        switch word {
+        case "SET": return try set(sql, toks)
+        case "RESET": return try reset(sql, toks)
+        case "SHOW": return try show(sql, toks)
+        case "CALL": return try call(sql, toks)
+        case "BEGIN", "START": return try begin()
+        case "COMMIT", "END": return try commit()
+        case "ROLLBACK", "ABORT":
+            if toks.contains(where: { $0.isWord("TO") }) { return try runOnRouter(sql, toks) }
+            return try rollback()
+        case "CREATE":
+            var i = 1
+            if ["TEMP", "TEMPORARY"].contains(w(i)) { return try runOnRouter(sql, toks) }
+            if w(i) == "UNIQUE" { i += 1 }
+            switch w(i) {
+            case "TABLE": return try createTable(sql, toks)
+            case "INDEX": return try createIndex(sql, toks, unique: w(1) == "UNIQUE")
+            case "TRIGGER": return try createTrigger(sql, toks)
+            default: return try runOnRouter(sql, toks)
+            }
+        case "DROP":
+            switch w(1) {
+            case "TABLE": return try dropTable(sql, toks)
+            case "INDEX": return try dropShardObject(sql, toks, kind: "index")
+            case "TRIGGER": return try dropShardObject(sql, toks, kind: "trigger")
+            default: return try runOnRouter(sql, toks)
+            }
+        case "ALTER":
+            if w(1) == "TABLE" { return try alterTable(sql, toks) }
+            return try runOnRouter(sql, toks)
+        case "REINDEX": return try reindex(sql, toks)
+        default: return try runOnRouter(sql, toks)
+        }
+    }
+
+    // MARK: the router path
+
+    func refreshCatalogViewsIfNeeded(_ sql: String) throws(EngineError) {
+        guard sql.utf8.count >= 10, sql.lowercased().contains("rds_aurora") else { return }
+        try refreshCatalogViews()
+    }
+
+    /// Runs a statement on the router connection, where distributed tables are virtual tables.
+    func runOnRouter(_ sql: String, _ toks: [Token]) throws(EngineError) -> StatementResult {
+        try refreshCatalogViewsIfNeeded(sql)
+        pendingError = nil
+        let stmt = try router.prepare(sql)
+        let columns = stmt.columnNames
+        var rows: [[SQLValue]] = []
+        let before = sqlite3_total_changes64(router.handle)
+        do throws(EngineError) {
+            while try stmt.step() {
+                if !columns.isEmpty { rows.append(stmt.row()) }
+            }
+        } catch {
+            if let e = pendingError, error.message.contains(e.message) { pendingError = nil; throw e }
+            throw error
+        }
+        let changed = Int(sqlite3_changes(router.handle))
+        let wrote = sqlite3_total_changes64(router.handle) != before
+        let verb = ClusterEngine.commandVerb(toks)
+        if !columns.isEmpty {
+            let tag: String
+            switch verb {
+            case "INSERT", "REPLACE": tag = "INSERT 0 \(rows.count)"
+            case "UPDATE": tag = "UPDATE \(rows.count)"
+            case "DELETE": tag = "DELETE \(rows.count)"
+            default: tag = "SELECT \(rows.count)"
+            }
+            return .rows(command: tag, columns: columns, rows: rows)
+        }
+        let n = wrote || ["INSERT", "REPLACE", "UPDATE", "DELETE"].contains(verb) ? changed : 0
+        switch verb {
+        case "INSERT", "REPLACE": return .command(tag: "INSERT 0 \(n)", rowsAffected: n)
+        case "UPDATE": return .command(tag: "UPDATE \(n)", rowsAffected: n)
+        case "DELETE": return .command(tag: "DELETE \(n)", rowsAffected: n)
+        default: return .command(tag: ClusterEngine.commandTag(toks), rowsAffected: nil)
+        }
+    }
+
+    /// The DML verb of a statement, looking past a WITH clause.
+    static func commandVerb(_ toks: [Token]) -> String {
+        guard let first = toks.first, first.kind == .word else { return "" }
+        if first.text != "WITH" { return first.text }
+        var depth = 0
+        for t in toks.dropFirst() {
+            if t.kind == .punct { if t.text == "(" { depth += 1 } else if t.text == ")" { depth -= 1 } }
+            if depth == 0, t.kind == .word, ["SELECT", "INSERT", "UPDATE", "DELETE", "REPLACE", "VALUES"].contains(t.text) {
+                return t.text
+            }
+        }
+        return "SELECT"
+    }
+
+    /// PostgreSQL's tag for a statement that returns no rows and counts none.
+    static func commandTag(_ toks: [Token]) -> String {
+        let words = toks.prefix(6).filter { $0.kind == .word }.map(\.text)
+        guard let first = words.first else { return "" }
+        switch first {
+        case "CREATE", "DROP", "ALTER":
+            var rest = words.dropFirst()
+            while let w = rest.first, ["TEMP", "TEMPORARY", "UNIQUE", "VIRTUAL", "OR", "REPLACE"].contains(w) {
+                rest = rest.dropFirst()
+            }
+            return first + " " + (rest.first ?? "")
+        case "REPLACE": return "INSERT 0 0"
+        default: return first
+        }
+    }
+
+    // MARK: transactions
+
+    func begin() throws(EngineError) -> StatementResult {
+        if explicitTransaction {
+            Console.err("WARNING:  there is already a transaction in progress\n")
+            return .command(tag: "BEGIN", rowsAffected: nil)
+        }
+        try router.exec("BEGIN")
+        explicitTransaction = true
+        transactionFailed = false
+        settingsAtBegin = settings
+        return .command(tag: "BEGIN", rowsAffected: nil)
+    }
+
+    func commit() throws(EngineError) -> StatementResult {
+        if !explicitTransaction {
+            Console.err("WARNING:  there is no transaction in progress\n")
+            return .command(tag: "COMMIT", rowsAffected: nil)
+        }
+        if transactionFailed {
+            _ = try rollback()
+            return .command(tag: "ROLLBACK", rowsAffected: nil)
+        }
+        do {
+            if router.inTransaction { try router.exec("COMMIT") }
+            commitShardTransactions()
+        } catch {
+            _ = try? rollback()
+            throw error
+        }
+        endTransaction(keepSettings: true)
+        return .command(tag: "COMMIT", rowsAffected: nil)
+    }
+
+    func rollback() throws(EngineError) -> StatementResult {
+        if !explicitTransaction {
+            Console.err("WARNING:  there is no transaction in progress\n")
+            return .command(tag: "ROLLBACK", rowsAffected: nil)
+        }
+        if router.inTransaction { try? router.exec("ROLLBACK") }
+        rollbackShardTransactions()
+        dropStatementCaches()
+        try catalog.load(router)
+        catalogViewsStale = true
+        endTransaction(keepSettings: false)
+        return .command(tag: "ROLLBACK", rowsAffected: nil)
+    }
+
+    private func endTransaction(keepSettings: Bool) {
+        if !keepSettings, let s = settingsAtBegin { settings = s }
+        settings.endTransaction()
+        settingsAtBegin = nil
+        explicitTransaction = false
+        transactionFailed = false
+    }
+
+    /// Runs `body` with the router and every shard inside one write transaction: all commit or
+    /// none does. Inside BEGIN … COMMIT it joins the open transaction instead.
+    func atomically<T>(allShards: Bool = true, _ body: () throws(EngineError) -> T) throws(EngineError) -> T {
+        let own = !explicitTransaction
+        if own { try router.exec("BEGIN IMMEDIATE") }
+        do {
+            if allShards { for n in 1...catalog.shardCount { _ = try shardForWrite(n) } }
+            let result = try body()
+            if own {
+                try router.exec("COMMIT")
+                commitShardTransactions()
+            }
+            dropStatementCaches()
+            return result
+        } catch {
+            if own {
+                if router.inTransaction { try? router.exec("ROLLBACK") }
+                rollbackShardTransactions()
+                dropStatementCaches()
+                try? catalog.load(router)
+                catalogViewsStale = true
+            }
+            throw error
+        }
+    }
+}
+
+nonisolated(unsafe) private var interruptTarget: OpaquePointer? = nil
+nonisolated(unsafe) private var interruptFlag = false
+
+extension ClusterEngine {
+    /// Set once Ctrl-C (SIGINT) arrived; the running statement is interrupted too.
+    public static var interrupted: Bool {
+        get { interruptFlag }
+        set { interruptFlag = newValue }
+    }
+
+    /// Ctrl-C interrupts the running statement (sqlite3_interrupt) and sets `interrupted`.
+    public func installInterruptHandler() {
+        interruptTarget = router.handle
+        signal(SIGINT) { _ in
+            interruptFlag = true
+            if let h = interruptTarget { sqlite3_interrupt(h) }
+        }
+    }
+}
