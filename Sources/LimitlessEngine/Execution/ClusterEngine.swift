@@ -24,6 +24,13 @@ public final class ClusterEngine {
     /// Shards with an open write transaction, in the order they joined.
     var shardsInTransaction: [Int] = []
     var openSavepoints: [Int] = []
+    /// Two-phase commit: the coordinator, each participant's redo capture (0 = router),
+    /// redo counts at each savepoint level, router savepoints by name.
+    var coordinator: CommitCoordinator!
+    var captures: [Int: RedoCapture] = [:]
+    var captureMarks: [Int: [Int: Int]] = [:]
+    var routerSavepoints: [(String, Int)] = []
+    var twoPhaseInFlight = false
     var statementCache: [String: Statement] = [:]
     var scanPool: [String: [Statement]] = [:]
     let fault: String?
@@ -67,6 +74,10 @@ public final class ClusterEngine {
             try Catalog.initialize(router, shardCount: n, routerCount: 1)
         }
         if catalog.shardCount < 1 { throw EngineError("shard group at \(directory) has no shards", code: "08006") }
+        // Finish what a process that died after deciding left unfinished, before anything else.
+        coordinator = try CommitCoordinator(directory: directory)
+        try coordinator.recover()
+        _ = capture(0, router)
     }
 
     deinit {
@@ -84,7 +95,9 @@ public final class ClusterEngine {
     func shard(_ n: Int) throws(EngineError) -> Database {
         if let db = shardConnections[n] { return db }
         let db = try Database(path: Files.join(directory, ShardGroupStorage.shardFileName(n)))
-        try db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL")
+        // NORMAL: a shard's commit is made durable by the commit path itself — an fsync of its
+        // WAL when it commits alone, the coordinator's decision when it commits with others.
+        try db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL")
         shardConnections[n] = db
         return db
     }
@@ -94,21 +107,11 @@ public final class ClusterEngine {
         let db = try shard(n)
         if !shardsInTransaction.contains(n) {
             try db.exec("BEGIN IMMEDIATE")
+            try shardTransactionStarted(n, db)
             shardsInTransaction.append(n)
             for level in openSavepoints { try db.exec("SAVEPOINT s\(level)") }
         }
         return db
-    }
-
-    func commitShardTransactions() {
-        // Issue 6 replaces this with two-phase commit; until then the shards commit in turn.
-        for n in shardsInTransaction {
-            if let db = shardConnections[n], db.inTransaction {
-                if (try? db.exec("COMMIT")) == nil { try? db.exec("ROLLBACK") }
-            }
-        }
-        shardsInTransaction.removeAll()
-        openSavepoints.removeAll()
     }
 
     func rollbackShardTransactions() {
@@ -121,6 +124,7 @@ public final class ClusterEngine {
     }
 
     func shardSavepoint(_ level: Int) {
+        markCaptures(level)
         openSavepoints.removeAll { $0 >= level }
         openSavepoints.append(level)
         for n in shardsInTransaction { try? shardConnections[n]?.exec("SAVEPOINT s\(level)") }
@@ -135,6 +139,7 @@ public final class ClusterEngine {
     func shardRollbackTo(_ level: Int) {
         guard openSavepoints.contains(level) else { return }
         for n in shardsInTransaction { try? shardConnections[n]?.exec("ROLLBACK TO s\(level)") }
+        rewindCaptures(level)
         openSavepoints.removeAll { $0 > level }
     }
 
@@ -327,6 +332,7 @@ public final class ClusterEngine {
     func refreshCatalogViewsIfNeeded(_ sql: String) throws(EngineError) {
         guard sql.utf8.count >= 10, sql.lowercased().contains("rds_aurora") else { return }
         try refreshCatalogViews()
+        try refreshPreparedTransactions()
     }
 
     /// Runs a statement on the router connection, where distributed tables are virtual tables.
@@ -337,6 +343,11 @@ public final class ClusterEngine {
         let columns = stmt.columnNames
         var rows: [[SQLValue]] = []
         let before = sqlite3_total_changes64(router.handle)
+        // A read sees every shard at one instant (never half a distributed commit). Views and
+        // subqueries can reach any distributed table, so every read takes the snapshot once
+        // the shard group has one.
+        let snapshot = stmt.isReadOnly && !catalog.tables.isEmpty ? try beginReadSnapshot() : []
+        defer { endReadSnapshot(snapshot) }
         do throws(EngineError) {
             while try stmt.step() {
                 if !columns.isEmpty { rows.append(stmt.row()) }
@@ -405,6 +416,8 @@ public final class ClusterEngine {
             return .command(tag: "BEGIN", rowsAffected: nil)
         }
         try router.exec("BEGIN")
+        captures[0]?.reset()
+        routerSavepoints.removeAll()
         explicitTransaction = true
         transactionFailed = false
         settingsAtBegin = settings
@@ -421,8 +434,7 @@ public final class ClusterEngine {
             return .command(tag: "ROLLBACK", rowsAffected: nil)
         }
         do {
-            if router.inTransaction { try router.exec("COMMIT") }
-            commitShardTransactions()
+            try commitAll()
         } catch {
             _ = try? rollback()
             throw error
@@ -457,14 +469,14 @@ public final class ClusterEngine {
     /// none does. Inside BEGIN … COMMIT it joins the open transaction instead.
     func atomically<T>(allShards: Bool = true, _ body: () throws(EngineError) -> T) throws(EngineError) -> T {
         let own = !explicitTransaction
-        if own { try router.exec("BEGIN IMMEDIATE") }
+        if own {
+            try router.exec("BEGIN IMMEDIATE")
+            captures[0]?.reset()
+        }
         do {
             if allShards { for n in 1...catalog.shardCount { _ = try shardForWrite(n) } }
             let result = try body()
-            if own {
-                try router.exec("COMMIT")
-                commitShardTransactions()
-            }
+            if own { try commitAll() }
             dropStatementCaches()
             return result
         } catch {

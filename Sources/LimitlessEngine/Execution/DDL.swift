@@ -646,7 +646,7 @@ extension ClusterEngine {
                     }
                 }
             }
-            if own { commitShardTransactions() }
+            if own { try commitShardTransactions() }
         } catch {
             if own { rollbackShardTransactions() }
             throw error

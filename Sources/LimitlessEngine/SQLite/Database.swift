@@ -34,6 +34,9 @@ let SQLITE_TRANSIENT_PTR = unsafeBitCast(Int(-1), to: sqlite3_destructor_type.se
 final class Database {
     let handle: OpaquePointer
     let path: String
+    /// Set while this connection is a participant whose redo is captured: schema statements
+    /// run through `exec` are recorded (row changes arrive through the pre-update hook).
+    weak var capture: RedoCapture?
 
     init(path: String, create: Bool = false) throws(EngineError) {
         var db: OpaquePointer?
@@ -71,6 +74,7 @@ final class Database {
             sqlite3_free(err)
             throw Database.translate(rc: rc, message: msg, offset: -1)
         }
+        if let capture, Database.isSchemaStatement(sql) { capture.recordStatement(sql) }
     }
 
     func prepare(_ sql: String) throws(EngineError) -> Statement {
@@ -93,6 +97,14 @@ final class Database {
         let s = try prepare(sql)
         try s.bind(bindings)
         while try s.step() {}
+    }
+
+    /// CREATE / DROP / ALTER (not of TEMP objects): schema changes that redo must repeat.
+    static func isSchemaStatement(_ sql: String) -> Bool {
+        let toks = Tokens.scan(sql, limit: 2)
+        guard let first = toks.first, first.kind == .word else { return false }
+        guard ["CREATE", "DROP", "ALTER"].contains(first.text) else { return false }
+        return !(toks.count > 1 && (toks[1].isWord("TEMP") || toks[1].isWord("TEMPORARY")))
     }
 
     var changes: Int { Int(sqlite3_changes(handle)) }

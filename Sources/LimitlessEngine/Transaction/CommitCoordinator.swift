@@ -13,8 +13,9 @@ import LimitlessSupport
 ///    the decision: a transaction id and every participant's redo records. Its COMMIT, with
 ///    synchronous=FULL, is the commit point.
 /// 3. Each participant writes a marker row (`limitless_applied`, the transaction id) and
-///    commits. Participants commit with synchronous=NORMAL: their redo is already durable in
-///    the decision, which is kept until their write-ahead logs have been fsynced.
+///    commits. Shards run with synchronous=NORMAL (no fsync at commit): their redo is already
+///    durable in the decision, which is kept until their write-ahead logs have been fsynced.
+///    (A shard that commits alone fsyncs its WAL itself: `ClusterEngine.syncShard`.)
 /// 4. The decision is marked done (no fsync needed: a lost mark only makes recovery look at
 ///    markers again), and the commit lock is released.
 /// Recovery (`recover`) finds decisions not marked done and, on each participant without the
@@ -106,14 +107,11 @@ final class CommitCoordinator {
             do throws(EngineError) {
                 try p.db.exec(CommitCoordinator.markerDDL)
                 try p.db.run("INSERT INTO limitless_applied (txid) VALUES (?)", [.integer(txid)])
-                try p.db.exec("PRAGMA synchronous=NORMAL")
                 try p.db.exec("COMMIT")
-                try p.db.exec("PRAGMA synchronous=FULL")
             } catch {
                 // The decision stands; recovery replays this participant.
                 unfinished = true
                 try? p.db.exec("ROLLBACK")
-                try? p.db.exec("PRAGMA synchronous=FULL")
             }
             crashPoint("after-participant-\(i + 1)")
         }
@@ -181,7 +179,10 @@ final class CommitCoordinator {
     private func replay(txid: Int64, participant: Int, redo: [RedoRecord]) throws(EngineError) {
         // A connection of its own, with triggers off: their effects are in the redo already.
         let db = try Database(path: participantPath(participant))
-        try db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF")
+        if participant == 0 {
+            sqlite3_create_module_v2(db.handle, "limitless_table", &recoveryStubModule, nil, nil)
+        }
+        try db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; PRAGMA trusted_schema=ON")
         limitless_sqlite3_enable_triggers(db.handle, 0)
         try db.exec("BEGIN IMMEDIATE")
         do throws(EngineError) {

@@ -295,3 +295,47 @@ enum RedoReplay {
         }
     }
 }
+
+// MARK: - Recovery of the router's schema
+
+/// A stand-in for `limitless_table` on recovery connections. Replaying the router's schema
+/// statements (`CREATE VIRTUAL TABLE t USING limitless_table`, `DROP TABLE t`) only has to
+/// record or remove the table in the schema; nothing reads through it there.
+nonisolated(unsafe) var recoveryStubModule: sqlite3_module = {
+    var m = sqlite3_module()
+    let connect: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?, Int32, UnsafePointer<UnsafePointer<CChar>?>?,
+                                 UnsafeMutablePointer<UnsafeMutablePointer<sqlite3_vtab>?>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 = {
+        db, _, _, _, ppVtab, _ in
+        let rc = sqlite3_declare_vtab(db, "CREATE TABLE x(unused)")
+        if rc != SQLITE_OK { return rc }
+        let vtab = UnsafeMutablePointer<sqlite3_vtab>.allocate(capacity: 1)
+        vtab.initialize(to: sqlite3_vtab())
+        ppVtab?.pointee = vtab
+        return SQLITE_OK
+    }
+    m.iVersion = 1
+    m.xCreate = connect
+    m.xConnect = connect
+    let release: @convention(c) (UnsafeMutablePointer<sqlite3_vtab>?) -> Int32 = { p in
+        p?.deallocate(); return SQLITE_OK
+    }
+    m.xDisconnect = release
+    m.xDestroy = release
+    m.xBestIndex = { _, info in
+        info?.pointee.estimatedCost = 1e12
+        return SQLITE_OK
+    }
+    m.xOpen = { _, pp in
+        let c = UnsafeMutablePointer<sqlite3_vtab_cursor>.allocate(capacity: 1)
+        c.initialize(to: sqlite3_vtab_cursor())
+        pp?.pointee = c
+        return SQLITE_OK
+    }
+    m.xClose = { c in c?.deallocate(); return SQLITE_OK }
+    m.xFilter = { _, _, _, _, _ in SQLITE_OK }
+    m.xNext = { _ in SQLITE_OK }
+    m.xEof = { _ in 1 }
+    m.xColumn = { _, ctx, _ in sqlite3_result_null(ctx); return SQLITE_OK }
+    m.xRowid = { _, r in r?.pointee = 0; return SQLITE_OK }
+    return m
+}()

@@ -151,10 +151,17 @@ nonisolated(unsafe) var limitlessTableModule: sqlite3_module = {
         }
     }
     m.xBegin = { p in SQLITE_OK }
-    m.xSync = { p in SQLITE_OK }
-    m.xCommit = { p in
-        vtabObject(p).engine.commitShardTransactions(); return SQLITE_OK
+    // The shards commit (two-phase when several changed) before the router does: a failure
+    // here aborts the router's commit too, so the statement fails as a whole.
+    m.xSync = { p in
+        do { try vtabObject(p).engine.commitShardTransactions() } catch {
+            vtabObject(p).engine.pendingError = error as? EngineError
+            setError(p, error.message)
+            return SQLITE_ERROR
+        }
+        return SQLITE_OK
     }
+    m.xCommit = { p in SQLITE_OK }
     m.xRollback = { p in
         vtabObject(p).engine.rollbackShardTransactions(); return SQLITE_OK
     }
