@@ -106,7 +106,7 @@ public final class ClusterEngine {
     func shardForWrite(_ n: Int) throws(EngineError) -> Database {
         let db = try shard(n)
         if !shardsInTransaction.contains(n) {
-            try db.exec("BEGIN IMMEDIATE")
+            try beginImmediate(n, db)
             try shardTransactionStarted(n, db)
             shardsInTransaction.append(n)
             for level in openSavepoints { try db.exec("SAVEPOINT s\(level)") }

@@ -37,6 +37,8 @@ final class Database {
     /// Set while this connection is a participant whose redo is captured: schema statements
     /// run through `exec` are recorded (row changes arrive through the pre-update hook).
     weak var capture: RedoCapture?
+    /// How long a statement waits for another process's lock before failing.
+    static let busyTimeoutMilliseconds: Int32 = 10_000
 
     init(path: String, create: Bool = false) throws(EngineError) {
         var db: OpaquePointer?
@@ -49,7 +51,7 @@ final class Database {
         }
         handle = db
         self.path = path
-        limitless_sqlite3_busy_timeout(db, 10_000)
+        limitless_sqlite3_busy_timeout(db, Database.busyTimeoutMilliseconds)
         sqlite3_extended_result_codes(db, 1)
     }
 

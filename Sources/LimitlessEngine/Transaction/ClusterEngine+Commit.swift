@@ -23,11 +23,42 @@ extension ClusterEngine {
         if try coordinator.hasPendingDecisions() {
             // Recovery must write this shard: give the lock back, recover, take it again.
             try db.exec("ROLLBACK")
-            try coordinator.recover()
+            try recoverHoldingNothing()
             try db.exec("BEGIN IMMEDIATE")
         }
         capture(n, db).reset()
     }
+
+    /// Runs recovery, which needs the write locks of the dead transaction's participants. A
+    /// session that holds shard locks itself could wait on them forever: it fails with a
+    /// serialization error instead, and the client retries (as PostgreSQL clients do on 40001).
+    func recoverHoldingNothing() throws(EngineError) {
+        if !shardsInTransaction.isEmpty {
+            throw EngineError("could not serialize access: a distributed transaction that another process left unfinished must be completed first; retry the transaction",
+                              code: "40001")
+        }
+        try coordinator.recover()
+    }
+
+    /// Takes shard `n`'s write lock for a session that may already hold others. Waiting while
+    /// holding locks is how distributed deadlocks form: such a wait is bounded, and running out
+    /// of it aborts the transaction with PostgreSQL's deadlock error.
+    func beginImmediate(_ n: Int, _ db: Database) throws(EngineError) {
+        if shardsInTransaction.isEmpty && !router.inTransaction {
+            try db.exec("BEGIN IMMEDIATE")
+            return
+        }
+        limitless_sqlite3_busy_timeout(db.handle, ClusterEngine.deadlockTimeoutMilliseconds)
+        defer { limitless_sqlite3_busy_timeout(db.handle, Database.busyTimeoutMilliseconds) }
+        do { try db.exec("BEGIN IMMEDIATE") } catch {
+            if error.code == "55P03" {
+                throw EngineError("aborting transaction participating in a distributed deadlock", code: "40P01")
+            }
+            throw error
+        }
+    }
+
+    static let deadlockTimeoutMilliseconds: Int32 = 2_000
 
     /// The participants with changes: the router (when asked and it wrote) and the shards.
     private func participants(includeRouter: Bool) -> [(id: Int, db: Database, redo: [RedoRecord])] {
@@ -144,7 +175,7 @@ extension ClusterEngine {
             }
             if try coordinator.hasPendingDecisions() {
                 lock.unlock()
-                try coordinator.recover()
+                try recoverHoldingNothing()
                 continue
             }
             defer { lock.unlock() }
