@@ -136,6 +136,38 @@ let shardedT = """
     }
 }
 
+@Suite(.serialized) struct SQLRoutingTests {
+    @Test func pinnedKeysRunOnTheOwningShardAlone() throws {
+        let c = try SQLCluster()
+        let setup = shardedT + """
+            INSERT INTO t SELECT value, 'v' || value FROM (WITH RECURSIVE n(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM n WHERE value < 40) SELECT value FROM n);
+            SET rds_aurora.limitless_create_table_mode = 'reference';
+            CREATE TABLE r(id INTEGER PRIMARY KEY, w TEXT);
+            INSERT INTO r SELECT k, 'w' || k FROM t;
+            """
+        #expect(try c.sql(setup).status == 0)
+        // A key whose row is not on shard 1.
+        let files = c.shardFiles
+        var key = 0, holder = ""
+        for k in 1...40 {
+            if let f = try files.dropFirst().first(where: { try c.direct($0, "SELECT count(*) FROM t WHERE k = \(k)") == "1" }) {
+                key = k; holder = f; break
+            }
+        }
+        #expect(key > 0)
+        // Hide every other shard: only a statement sent whole to the owning shard can still run
+        // (the router would read the reference table from shard 1).
+        for f in files where f != holder { try FileManager.default.moveItem(atPath: f, toPath: f + ".away") }
+        let out = try c.lines("SELECT t.k, t.v, r.w FROM t JOIN r ON r.id = t.k WHERE t.k = \(key);")
+        #expect(out.first?["rows"] == .array([.array([.int(Int64(key)), .string("v\(key)"), .string("w\(key)")])]), "\(out)")
+        let spread = try c.sql("SELECT count(*) FROM t;")
+        #expect(spread.status == 1)
+        for f in files where f != holder { try FileManager.default.moveItem(atPath: f + ".away", toPath: f) }
+        let all = try c.lines("SELECT count(*) FROM t JOIN r ON r.id = t.k;")
+        #expect(all.first?["rows"] == .array([.array([.int(40)])]))
+    }
+}
+
 @Suite(.serialized) struct SQLRulesTests {
     @Test func auroraRulesAreEnforced() throws {
         let c = try SQLCluster()

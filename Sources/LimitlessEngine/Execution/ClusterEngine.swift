@@ -31,6 +31,8 @@ public final class ClusterEngine {
     var rowCountAfterConvert = 0
     var rowidCounters: [Int64: Int64] = [:]
     var rowCounts: [Int64: Int64] = [:]
+    /// The shard the last SELECT ran on whole (tier 1), or nil when it ran at the router.
+    public internal(set) var lastPlanTier: Int?
     /// Rows an UPDATE or DELETE … RETURNING changed in table `capturing` (gid).
     var capturing: Int64?
     var captured: [[SQLValue]] = []
@@ -298,6 +300,12 @@ public final class ClusterEngine {
             if w(1) == "TABLE" { return try alterTable(sql, toks) }
             return try runOnRouter(sql, toks)
         case "REINDEX": return try reindex(sql, toks)
+        case "SELECT":
+            lastPlanTier = nil
+            if !catalog.tables.isEmpty, let target = singleShardTarget(sql) {
+                return try runOnShard(target, sql)
+            }
+            return try runOnRouter(sql, toks)
         case "INSERT", "REPLACE":
             if catalog.tables.isEmpty { return try runOnRouter(sql, toks) }
             let all = Tokens.scan(sql)
