@@ -308,6 +308,7 @@ public final class ClusterEngine {
             return try runOnRouter(sql, toks)
         case "INSERT", "REPLACE":
             if catalog.tables.isEmpty { return try runOnRouter(sql, toks) }
+            try checkShardKeyGiven(sql)
             let all = Tokens.scan(sql)
             if let into = all.firstIndex(where: { $0.isWord("INTO") }),
                let (_, name, _) = Tokens.qualifiedName(sql, all, into + 1), let info = catalog.table(name),
