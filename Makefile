@@ -42,3 +42,7 @@ demo: deps release
 
 clean:
 	rm -rf .build demo-home
+
+# Parser throughput over the sqllogictest corpus (release build; prints MB/s).
+bench-parse:
+	BENCH_PARSE=1 $(SWIFT) test -c release -Xswiftc -enable-testing --filter ParseBenchmark

@@ -39,7 +39,8 @@ let package = Package(
         // found through #filePath, so a fresh clone needs nothing outside the repository.
         .testTarget(name: "SQLSyntaxTests", dependencies: ["SQLSyntax", "CSQLite"]),
         .testTarget(name: "EngineTests", dependencies: ["LimitlessEngine"]),
-        .testTarget(name: "CLITests", dependencies: ["LimitlessCLI", "LimitlessSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["LimitlessCLI", "LimitlessSupport"],
+                    exclude: ["Golden"]),
         .testTarget(name: "EndToEndTests", dependencies: ["LimitlessSupport"]),
     ]
 )

@@ -10,7 +10,7 @@ import Testing
 ///   The .text/.table runs were separate calls, so their timestamps differ from the .json's;
 ///   both sides are compared with timestamps masked (same length, so column widths hold).
 /// * Tests/CLITests/Golden/awscli-formatters.json: outputs of awscli 1.45.11's own formatters for
-///   27 inputs, at several terminal widths and with colour (recorded by Golden/awscli/gen.py).
+///   28 inputs, at several terminal widths and with colour (recorded by Golden/awscli/gen.py).
 enum OutputFixtures {
     static let testsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     static let awsCLI = testsDir.appendingPathComponent("Fixtures/aws-cli")
@@ -85,7 +85,7 @@ enum OutputFixtures {
     @Test func fixturesArePresent() {
         // 4 top-level cases + 2 stock-moto empty-list cases + 4 stock-moto-allocated-storage cases.
         #expect(OutputFixtures.awsCases().count == 10)
-        #expect(OutputFixtures.oracleCases().count == 27)
+        #expect(OutputFixtures.oracleCases().count == 28)
     }
 
     @Test(arguments: OutputFixtures.awsCases())
@@ -163,5 +163,24 @@ enum OutputFixtures {
         #expect(TextWidth.of("ŝ") == 1)
         #expect(TextWidth.of("é") == 2)  // ambiguous (A)
         #expect(TextWidth.of("±°×") == 6)  // ambiguous width counts two
+    }
+}
+
+@Suite struct AWSColorTests {
+    @Test func colorChoice() throws {
+        let v = try JSON.parse(#"{"A": "x", "B": "y"}"#)
+        let on = AWSRender.render(v, format: .table, operation: "Op", color: .on)
+        let off = AWSRender.render(v, format: .table, operation: "Op", color: .off)
+        #expect(on.contains("\u{1B}[1m\u{1B}[34mx\u{1B}[0m"))
+        #expect(!off.contains("\u{1B}"))
+        #expect(off == AWSRender.table(v, title: "Op", terminalWidth: Terminal.stdoutWidth()))
+        #expect(AWSRender.render(v, format: .text, operation: "Op", color: .on) == "x\ty\n")
+    }
+}
+
+@Suite struct PythonReprTests {
+    @Test func nonPrintableCharactersAreEscaped() {
+        let v = JSON.array(["a\u{A0}b", "\u{200B}", "\u{2028}", "\u{E0001}", "é", "\u{7F}", "\u{85}", "😀", "\u{E000}"].map(JSON.string))
+        #expect(Python.repr(v) == #"['a\xa0b', '\u200b', '\u2028', '\U000e0001', 'é', '\x7f', '\x85', '😀', '\ue000']"#)
     }
 }

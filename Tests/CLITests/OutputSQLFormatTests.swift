@@ -10,7 +10,7 @@ import Testing
     static let cases: [JSON] = Golden.load("psql-formats.json")?["cases"]?.arrayValue ?? []
     static var names: [String] { cases.compactMap { $0["name"]?.stringValue } }
 
-    @Test func casesArePresent() { #expect(Self.cases.count == 20) }
+    @Test func casesArePresent() { #expect(Self.cases.count == 22) }
 
     @Test(arguments: names)
     func matchesPsql(_ name: String) throws {

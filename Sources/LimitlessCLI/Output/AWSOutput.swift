@@ -8,6 +8,11 @@ public enum AWSOutputFormat: String, CaseIterable, Sendable {
     case json, text, table
 }
 
+/// aws `--color on|off|auto`.
+public enum AWSColor: String, CaseIterable, Sendable {
+    case on, off, auto
+}
+
 /// The aws CLI (v1) output formatters, re-implemented byte for byte.
 ///
 /// Values are printed the way Python's `str()` prints the decoded response: `True`/`False`,
@@ -21,6 +26,19 @@ public enum AWSRender {
         case .text: return text(value)
         case .table: return table(value, title: operation)
         }
+    }
+
+    /// `render` with the aws `--color` choice: table output is coloured with `.on`, never with
+    /// `.off`, and with `.auto` (the default) when stdout is a terminal. Text and JSON never are.
+    public static func render(_ value: JSON, format: AWSOutputFormat, operation: String, color: AWSColor) -> String {
+        guard format == .table else { return render(value, format: format, operation: operation) }
+        let colored: Bool
+        switch color {
+        case .on: colored = true
+        case .off: colored = false
+        case .auto: colored = Terminal.stdoutIsTerminal()
+        }
+        return table(value, title: operation, terminalWidth: Terminal.stdoutWidth(), colored: colored)
     }
 
     // MARK: json
@@ -156,9 +174,10 @@ enum Python {
             default:
                 if Character(u) == quote {
                     out += "\\" + String(quote)
-                } else if u.value < 0x20 || (u.value >= 0x7F && u.value < 0xA0) {
+                } else if !isPrintable(u) {
                     let h = String(u.value, radix: 16)
-                    out += "\\x" + (h.count < 2 ? "0" : "") + h
+                    let (prefix, width) = u.value < 0x100 ? ("\\x", 2) : u.value < 0x10000 ? ("\\u", 4) : ("\\U", 8)
+                    out += prefix + String(repeating: "0", count: width - h.count) + h
                 } else {
                     out.unicodeScalars.append(u)
                 }
@@ -166,6 +185,19 @@ enum Python {
         }
         out.append(quote)
         return out
+    }
+
+    /// Python's `str.isprintable()` for one character: not a control, format, surrogate,
+    /// private-use or unassigned code point, nor a separator other than the space.
+    static func isPrintable(_ u: Unicode.Scalar) -> Bool {
+        if u == " " { return true }
+        if u.value < 0x7F { return u.value >= 0x20 }
+        switch u.properties.generalCategory {
+        case .control, .format, .surrogate, .privateUse, .unassigned, .lineSeparator, .paragraphSeparator, .spaceSeparator:
+            return false
+        default:
+            return true
+        }
     }
 
     /// A decoded JSON object as a Python dict: a repeated key keeps its first position and
@@ -472,8 +504,9 @@ struct TableBuilder {
         let more = moreSet.sorted(by: Python.less)
         addHeader(headers)
         var first = true
-        for case let .object(raw) in items {
-            let members = Python.dictItems(raw)
+        for item in items {
+            // Elements other than objects only get this far when they are empty lists.
+            let members = item.objectValue.map(Python.dictItems) ?? []
             if !first && !more.isEmpty {
                 newSection(title, indent: indent)
                 addHeader(headers)

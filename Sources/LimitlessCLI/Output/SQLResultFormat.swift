@@ -119,7 +119,9 @@ public enum SQLRender {
                     let more = j < lines.count - 1
                     let last = c == n - 1
                     out += " "
-                    if numeric[c] {
+                    if last && j >= lines.count {
+                        // psql pads nothing after the last column once its value has no more lines.
+                    } else if numeric[c] {
                         out += spaces(widths[c] - line.width) + line.text
                         if more { out += "+" } else if !last { out += " " }
                     } else if last && !more {

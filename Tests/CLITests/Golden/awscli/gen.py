@@ -46,6 +46,7 @@ INPUTS = r'''
   "deep": {"L1": {"Name": "one", "L2": {"Name": "two", "L3": {"Name": "three", "Val": 3, "L4": ["a", "b"]}}}},
   "title-wider": {"X": "y", "Z": "w"},
   "keys-across-list": {"Things": [{"Id": 1, "Tags": ["a"]}, {"Id": 2, "Tags": "scalar-here"}]},
+  "list-with-empty-elements": [{}, [], {"B": {"x": 1, "y": "two"}}, []],
   "false-like-nested": {"Zero": 0, "Empty": "", "False": false, "Null": null, "EmptyList": [], "EmptyMap": {}, "Sub": {"Zero": 0}}
 }
 '''

@@ -46,6 +46,8 @@ CASES = [
     ("csv-quoting", ["v"], [[t("x,y")], [t("q\"q")], [t("l\nm")], [t(" sp ")], [t("\\.")], [t("")], [None],
                             [t("cr\rx")], [t("tab\tt")], [t("naïve")], [t("\"")], [t(",")], [t("a\\.")]]),
     ("many-rows", ["k", "sq"], [[i(k), i(k * k)] for k in range(1, 13)]),
+    ("numbers-last-multiline", ["note", "n", "m"], [[t("two\nlines"), i(1), i(-7)], [t("three\nline\ncell"), None, i(123456)]]),
+    ("multiline-header-last", ["id", "long\nname"], [[i(1), t("v")], [i(22), t("a\nb")]]),
     ("empty-strings", ["a", "b", "c"], [[t(""), t(""), t("")], [None, None, None]]),
 ]
 
