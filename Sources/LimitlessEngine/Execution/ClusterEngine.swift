@@ -3,6 +3,7 @@ import CSQLite
 import Glibc
 #endif
 import LimitlessSupport
+import SQLSyntax
 
 /// What one statement gave.
 public enum StatementResult: Equatable, Sendable {
@@ -31,6 +32,9 @@ public final class ClusterEngine {
     var rowCountAfterConvert = 0
     var rowidCounters: [Int64: Int64] = [:]
     var rowCounts: [Int64: Int64] = [:]
+    var rowidLock: FileLock?
+    /// The columns the running UPDATE assigns, for its target table (gid).
+    var updateAssignments: (Int64, Set<String>)?
     /// The shard the last SELECT ran on whole (tier 1), or nil when it ran at the router.
     public internal(set) var lastPlanTier: Int?
     /// Rows an UPDATE or DELETE … RETURNING changed in table `capturing` (gid).
@@ -111,10 +115,16 @@ public final class ClusterEngine {
         }
         shardsInTransaction.removeAll()
         openSavepoints.removeAll()
+        releaseRowidLock()
+    }
+
+    func releaseRowidLock() {
+        if let l = rowidLock { l.unlock(); rowidLock = nil }
     }
 
     func rollbackShardTransactions() {
         rowidCounters.removeAll()
+        releaseRowidLock()
         for n in shardsInTransaction {
             if let db = shardConnections[n], db.inTransaction { try? db.exec("ROLLBACK") }
         }
@@ -178,7 +188,19 @@ public final class ClusterEngine {
 
     /// The next rowid of a sharded table: max(rowid) + 1 over every shard, as one database
     /// allocates it (kept in memory after the first look; forgotten when a transaction rolls back).
+    ///
+    /// Allocation is serialised between processes by an advisory lock on `rowids.lock` in the data
+    /// folder, taken at the first allocation of a transaction (the counters are then re-read from
+    /// the shards) and held until its shards commit or roll back.
     func nextRowid(_ table: TableInfo) throws(EngineError) -> Int64 {
+        if rowidLock == nil {
+            do {
+                rowidLock = try FileLock(path: Files.join(directory, "rowids.lock"))
+            } catch {
+                throw EngineError("could not lock \(directory)/rowids.lock: \(error)", code: "55P03")
+            }
+            rowidCounters.removeAll()
+        }
         if let last = rowidCounters[table.gid] { return last &+ 1 }
         var best: Int64 = 0
         for n in 1...catalog.shardCount {
@@ -322,8 +344,15 @@ public final class ClusterEngine {
             var i = 1
             if word == "UPDATE", i < all.count, all[i].isWord("OR") { i += 2 }
             if word == "DELETE", i < all.count, all[i].isWord("FROM") { i += 1 }
-            if let (_, name, _) = Tokens.qualifiedName(sql, all, i), let info = catalog.table(name),
-               let ret = clauses(all).returning {
+            guard let (_, name, _) = Tokens.qualifiedName(sql, all, i), let info = catalog.table(name) else {
+                return try runOnRouter(sql, toks)
+            }
+            if word == "UPDATE", info.placement == .sharded,
+               let stmt = try? SQLSyntax.parseOne(sql), case let .update(u) = stmt.kind {
+                updateAssignments = (info.gid, Set(u.sets.flatMap(\.columns).map { $0.lowercased() }))
+            }
+            defer { updateAssignments = nil }
+            if let ret = clauses(all).returning {
                 return try writeReturning(sql, toks: all, info: info, returning: ret, verb: word)
             }
             return try runOnRouter(sql, toks)
