@@ -299,7 +299,12 @@ public final class ClusterEngine {
         case "BEGIN", "START": return try begin()
         case "COMMIT", "END": return try commit()
         case "ROLLBACK", "ABORT":
-            if toks.contains(where: { $0.isWord("TO") }) { return try runOnRouter(sql, toks) }
+            if toks.contains(where: { $0.isWord("TO") }) {
+                // ROLLBACK TO SAVEPOINT ends PostgreSQL's failed state for the block.
+                _ = try runOnRouter(sql, toks)
+                transactionFailed = false
+                return .command(tag: "ROLLBACK", rowsAffected: nil)
+            }
             return try rollback()
         case "CREATE":
             var i = 1
@@ -392,6 +397,7 @@ public final class ClusterEngine {
             case "INSERT", "REPLACE": tag = "INSERT 0 \(rows.count)"
             case "UPDATE": tag = "UPDATE \(rows.count)"
             case "DELETE": tag = "DELETE \(rows.count)"
+            case "EXPLAIN": tag = "EXPLAIN"
             default: tag = "SELECT \(rows.count)"
             }
             return .rows(command: tag, columns: columns, rows: rows)
