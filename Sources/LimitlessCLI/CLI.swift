@@ -82,7 +82,12 @@ public enum CLI {
         let plane = ControlPlane(store: Store(home: Environment.limitlessHome), region: region, log: log)
         let response = try plane.run(command, request)
         request = .null
-        let shown = query.map { $0.evaluate(response) } ?? response
+        var shown = response
+        if let query {
+            // A query that compiles can still fail on the data (an unknown function, a wrong
+            // argument type): aws prints the JMESPath message and exits 255.
+            do { shown = try query.search(response) } catch { throw .other(error.message) }
+        }
         Console.out(AWSRender.render(shown, format: format, operation: operation))
         return 0
     }

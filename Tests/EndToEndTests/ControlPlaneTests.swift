@@ -320,6 +320,11 @@ func snapshot(_ home: String) -> [String: String] {
         #expect(bad.status == 252)
         #expect(bad.stderr.contains("Bad value for --query DBClusters["))
         #expect(snapshot(h.home) == before)
+        // One that compiles but fails on the data prints JMESPath's message and exits 255.
+        let unknown = try h.run(["describe-db-clusters", "--query", "nope(@)"])
+        #expect(unknown.status == 255)
+        #expect(unknown.stdout == "")
+        #expect(unknown.stderr == "\nUnknown function: nope()\n")
     }
 
     @Test func generateSkeletonAndInputJSON() throws {
