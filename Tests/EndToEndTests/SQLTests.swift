@@ -443,6 +443,17 @@ let shardedT = """
         #expect(r.status == 1)
     }
 
+    @Test func postgresSpellingsRunThroughTheFrontEnd() throws {
+        let c = try SQLCluster()
+        let out = try c.lines(shardedT + """
+            INSERT INTO t VALUES (1, 'Apple'), (2, 'banana');
+            SELECT k::text FROM t WHERE v ILIKE 'a%';
+            SELECT count(*) FROM t WHERE v IS DISTINCT FROM NULL;
+            """)
+        #expect(out[4]["rows"] == .array([.array([.string("1")])]))
+        #expect(out[5]["rows"] == .array([.array([.int(2)])]))
+    }
+
     @Test func exitStatusesAndOnError() throws {
         let c = try SQLCluster()
         let ok = try c.sql("SELECT 1;")

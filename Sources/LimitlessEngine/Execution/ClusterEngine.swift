@@ -281,8 +281,18 @@ public final class ClusterEngine {
         if transactionFailed && !endsBlock {
             throw EngineError("current transaction is aborted, commands ignored until end of transaction block", code: "25P02")
         }
-        do {
-            return try dispatch(sql, toks, word)
+        do throws(EngineError) {
+            do throws(EngineError) {
+                return try dispatch(sql, toks, word)
+            } catch where error.code == "42601" {
+                // PostgreSQL spellings SQLite does not know (`x::int`, ILIKE, …): the front end
+                // parses them and prints SQLite's form; run that instead when it differs.
+                guard let parsed = try? SQLSyntax.parse(sql), parsed.count == 1 else { throw error }
+                let printed = parsed[0].sql
+                if printed == sql { throw error }
+                let ptoks = Tokens.scan(printed, limit: 64)
+                return try dispatch(printed, ptoks, ptoks.first?.kind == .word ? ptoks[0].text : "")
+            }
         } catch {
             if explicitTransaction { transactionFailed = true }
             throw error
