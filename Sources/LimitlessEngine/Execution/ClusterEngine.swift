@@ -106,16 +106,32 @@ public final class ClusterEngine {
         return db
     }
 
-    func commitShardTransactions() {
-        // Issue 6 replaces this with two-phase commit; until then the shards commit in turn.
+    /// Commits every shard that joined the transaction, in turn (issue 6 replaces this with
+    /// two-phase commit). When one fails, the shards not yet committed roll back and the error
+    /// is thrown; shards already committed stay committed.
+    func syncShardTransactions() throws(EngineError) {
+        defer {
+            shardsInTransaction.removeAll()
+            openSavepoints.removeAll()
+            releaseRowidLock()
+        }
+        var failure: EngineError? = nil
         for n in shardsInTransaction {
-            if let db = shardConnections[n], db.inTransaction {
-                if (try? db.exec("COMMIT")) == nil { try? db.exec("ROLLBACK") }
+            guard let db = shardConnections[n], db.inTransaction else { continue }
+            if failure != nil { try? db.exec("ROLLBACK"); continue }
+            do throws(EngineError) {
+                try checkFault(shard: n, operation: "commit")
+                try db.exec("COMMIT")
+            } catch {
+                failure = error
+                try? db.exec("ROLLBACK")
             }
         }
-        shardsInTransaction.removeAll()
-        openSavepoints.removeAll()
-        releaseRowidLock()
+        if let f = failure { throw f }
+    }
+
+    func commitShardTransactions() {
+        try? syncShardTransactions()
     }
 
     func releaseRowidLock() {
@@ -474,12 +490,15 @@ public final class ClusterEngine {
             _ = try rollback()
             return .command(tag: "ROLLBACK", rowsAffected: nil)
         }
+        pendingError = nil
         do {
             if router.inTransaction { try router.exec("COMMIT") }
-            commitShardTransactions()
+            try syncShardTransactions()
         } catch {
+            let e = pendingError ?? error
+            pendingError = nil
             _ = try? rollback()
-            throw error
+            throw e
         }
         endTransaction(keepSettings: true)
         return .command(tag: "COMMIT", rowsAffected: nil)
@@ -516,8 +535,8 @@ public final class ClusterEngine {
             if allShards { for n in 1...catalog.shardCount { _ = try shardForWrite(n) } }
             let result = try body()
             if own {
+                try syncShardTransactions()
                 try router.exec("COMMIT")
-                commitShardTransactions()
             }
             dropStatementCaches()
             return result

@@ -151,7 +151,19 @@ nonisolated(unsafe) var limitlessTableModule: sqlite3_module = {
         }
     }
     m.xBegin = { p in SQLITE_OK }
-    m.xSync = { p in SQLITE_OK }
+    m.xSync = { p in
+        // The router commits after every virtual table's xSync succeeded: commit the shards
+        // here, so a shard that cannot commit fails the statement (or COMMIT) at the router.
+        let engine = vtabObject(p).engine
+        do throws(EngineError) {
+            try engine.syncShardTransactions()
+            return SQLITE_OK
+        } catch {
+            engine.pendingError = error
+            setError(p, error.message)
+            return SQLITE_ERROR
+        }
+    }
     m.xCommit = { p in
         vtabObject(p).engine.commitShardTransactions(); return SQLITE_OK
     }
