@@ -164,6 +164,8 @@ extension ClusterEngine {
 
     /// Adds a table to the catalog and declares its virtual table at the router.
     func register(_ info: TableInfo) throws(EngineError) {
+        rowCounts[info.gid] = nil
+        rowidCounters[info.gid] = nil
         try catalog.insert(info, db: router)
         catalog.tables[info.name.lowercased()] = info
         try router.exec("CREATE VIRTUAL TABLE \(quoteIdentifier(info.name)) USING limitless_table")
