@@ -3,6 +3,7 @@ import CSQLite
 import Glibc
 #endif
 import LimitlessSupport
+import SQLSyntax
 
 /// What one statement gave.
 public enum StatementResult: Equatable, Sendable {
@@ -38,6 +39,11 @@ public final class ClusterEngine {
     var rowCountAfterConvert = 0
     var rowidCounters: [Int64: Int64] = [:]
     var rowCounts: [Int64: Int64] = [:]
+    var rowidLock: FileLock?
+    /// The columns the running UPDATE assigns, for its target table (gid).
+    var updateAssignments: (Int64, Set<String>)?
+    /// The shard the last SELECT ran on whole (tier 1), or nil when it ran at the router.
+    public internal(set) var lastPlanTier: Int?
     /// Rows an UPDATE or DELETE … RETURNING changed in table `capturing` (gid).
     var capturing: Int64?
     var captured: [[SQLValue]] = []
@@ -114,8 +120,13 @@ public final class ClusterEngine {
         return db
     }
 
+    func releaseRowidLock() {
+        if let l = rowidLock { l.unlock(); rowidLock = nil }
+    }
+
     func rollbackShardTransactions() {
         rowidCounters.removeAll()
+        releaseRowidLock()
         for n in shardsInTransaction {
             if let db = shardConnections[n], db.inTransaction { try? db.exec("ROLLBACK") }
         }
@@ -181,7 +192,19 @@ public final class ClusterEngine {
 
     /// The next rowid of a sharded table: max(rowid) + 1 over every shard, as one database
     /// allocates it (kept in memory after the first look; forgotten when a transaction rolls back).
+    ///
+    /// Allocation is serialised between processes by an advisory lock on `rowids.lock` in the data
+    /// folder, taken at the first allocation of a transaction (the counters are then re-read from
+    /// the shards) and held until its shards commit or roll back.
     func nextRowid(_ table: TableInfo) throws(EngineError) -> Int64 {
+        if rowidLock == nil {
+            do {
+                rowidLock = try FileLock(path: Files.join(directory, "rowids.lock"))
+            } catch {
+                throw EngineError("could not lock \(directory)/rowids.lock: \(error)", code: "55P03")
+            }
+            rowidCounters.removeAll()
+        }
         if let last = rowidCounters[table.gid] { return last &+ 1 }
         var best: Int64 = 0
         for n in 1...catalog.shardCount {
@@ -262,8 +285,18 @@ public final class ClusterEngine {
         if transactionFailed && !endsBlock {
             throw EngineError("current transaction is aborted, commands ignored until end of transaction block", code: "25P02")
         }
-        do {
-            return try dispatch(sql, toks, word)
+        do throws(EngineError) {
+            do throws(EngineError) {
+                return try dispatch(sql, toks, word)
+            } catch where error.code == "42601" {
+                // PostgreSQL spellings SQLite does not know (`x::int`, ILIKE, …): the front end
+                // parses them and prints SQLite's form; run that instead when it differs.
+                guard let parsed = try? SQLSyntax.parse(sql), parsed.count == 1 else { throw error }
+                let printed = parsed[0].sql
+                if printed == sql { throw error }
+                let ptoks = Tokens.scan(printed, limit: 64)
+                return try dispatch(printed, ptoks, ptoks.first?.kind == .word ? ptoks[0].text : "")
+            }
         } catch {
             if explicitTransaction { transactionFailed = true }
             throw error
@@ -280,7 +313,12 @@ public final class ClusterEngine {
         case "BEGIN", "START": return try begin()
         case "COMMIT", "END": return try commit()
         case "ROLLBACK", "ABORT":
-            if toks.contains(where: { $0.isWord("TO") }) { return try runOnRouter(sql, toks) }
+            if toks.contains(where: { $0.isWord("TO") }) {
+                // ROLLBACK TO SAVEPOINT ends PostgreSQL's failed state for the block.
+                _ = try runOnRouter(sql, toks)
+                transactionFailed = false
+                return .command(tag: "ROLLBACK", rowsAffected: nil)
+            }
             return try rollback()
         case "CREATE":
             var i = 1
@@ -303,8 +341,15 @@ public final class ClusterEngine {
             if w(1) == "TABLE" { return try alterTable(sql, toks) }
             return try runOnRouter(sql, toks)
         case "REINDEX": return try reindex(sql, toks)
+        case "SELECT":
+            lastPlanTier = nil
+            if !catalog.tables.isEmpty, let target = singleShardTarget(sql) {
+                return try runOnShard(target, sql)
+            }
+            return try runOnRouter(sql, toks)
         case "INSERT", "REPLACE":
             if catalog.tables.isEmpty { return try runOnRouter(sql, toks) }
+            try checkShardKeyGiven(sql)
             let all = Tokens.scan(sql)
             if let into = all.firstIndex(where: { $0.isWord("INTO") }),
                let (_, name, _) = Tokens.qualifiedName(sql, all, into + 1), let info = catalog.table(name),
@@ -318,8 +363,15 @@ public final class ClusterEngine {
             var i = 1
             if word == "UPDATE", i < all.count, all[i].isWord("OR") { i += 2 }
             if word == "DELETE", i < all.count, all[i].isWord("FROM") { i += 1 }
-            if let (_, name, _) = Tokens.qualifiedName(sql, all, i), let info = catalog.table(name),
-               let ret = clauses(all).returning {
+            guard let (_, name, _) = Tokens.qualifiedName(sql, all, i), let info = catalog.table(name) else {
+                return try runOnRouter(sql, toks)
+            }
+            if word == "UPDATE", info.placement == .sharded,
+               let stmt = try? SQLSyntax.parseOne(sql), case let .update(u) = stmt.kind {
+                updateAssignments = (info.gid, Set(u.sets.flatMap(\.columns).map { $0.lowercased() }))
+            }
+            defer { updateAssignments = nil }
+            if let ret = clauses(all).returning {
                 return try writeReturning(sql, toks: all, info: info, returning: ret, verb: word)
             }
             return try runOnRouter(sql, toks)
@@ -365,6 +417,7 @@ public final class ClusterEngine {
             case "INSERT", "REPLACE": tag = "INSERT 0 \(rows.count)"
             case "UPDATE": tag = "UPDATE \(rows.count)"
             case "DELETE": tag = "DELETE \(rows.count)"
+            case "EXPLAIN": tag = "EXPLAIN"
             default: tag = "SELECT \(rows.count)"
             }
             return .rows(command: tag, columns: columns, rows: rows)
@@ -433,11 +486,14 @@ public final class ClusterEngine {
             _ = try rollback()
             return .command(tag: "ROLLBACK", rowsAffected: nil)
         }
+        pendingError = nil
         do {
             try commitAll()
         } catch {
+            let e = pendingError ?? error
+            pendingError = nil
             _ = try? rollback()
-            throw error
+            throw e
         }
         endTransaction(keepSettings: true)
         return .command(tag: "COMMIT", rowsAffected: nil)

@@ -80,6 +80,12 @@ extension ClusterEngine {
         if twoPhaseInFlight { return }
         defer { endShardTransactions() }
         let parts = participants(includeRouter: false)
+        do throws(EngineError) {
+            for p in parts { try checkFault(shard: p.id, operation: "commit") }
+        } catch {
+            rollbackShardTransactions()
+            throw error
+        }
         if parts.count >= 2 {
             twoPhaseInFlight = true
             defer { twoPhaseInFlight = false }
@@ -122,6 +128,7 @@ extension ClusterEngine {
     }
 
     private func endShardTransactions() {
+        releaseRowidLock()
         shardsInTransaction.removeAll()
         openSavepoints.removeAll()
         captureMarks.removeAll()

@@ -417,8 +417,26 @@ final class VirtualTable {
         for i in info.columns.indices where !info.columns[i].isGenerated {
             if sqlite3_value_nochange(argv[2 + i]) == 0 { setColumns.append(i) }
         }
+        // Key columns are always read (their values place the row), so they never look
+        // unchanged: the UPDATE's own SET list says whether one is assigned.
+        if info.placement == .sharded, let (gid, assigned) = engine.updateAssignments, gid == info.gid {
+            setColumns.removeAll { info.keyIndexes.contains($0) && !assigned.contains(info.columns[$0].name.lowercased()) }
+        }
         if setColumns.isEmpty { return }
-        let targets = try targetShards(forRowid: old)
+        var targets = try targetShards(forRowid: old)
+        if info.placement == .sharded {
+            // The key's values (always read, even when unchanged) name the shard outright.
+            var key: [SQLValue] = []
+            for k in info.keyIndexes {
+                let v = argv[2 + k]
+                if sqlite3_value_nochange(v) != 0 { key = []; break }
+                key.append(info.columns[k].affinity.apply(SQLValue(sqliteValue: v)))
+            }
+            if !key.isEmpty, let (gid, _) = engine.updateAssignments, gid == info.gid,
+               !setColumns.contains(where: { info.keyIndexes.contains($0) }) {
+                targets = [(engine.shard(forKey: key, collocation: info.collocationID), old)]
+            }
+        }
         if targets.isEmpty { return }
         if info.placement == .sharded {
             let changedKeys = setColumns.filter { info.keyIndexes.contains($0) }
