@@ -10,7 +10,7 @@ import Testing
             .appendingPathComponent("Transactions/bank.py").path
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", script, "--bin", Harness.binary, "--seconds", "12", "--writers", "6", "--readers", "2"]
+        p.arguments = ["python3", script, "--bin", Harness.binary, "--seconds", "12", "--writers", "8", "--readers", "2"]
         let out = Pipe()
         p.standardOutput = out
         p.standardError = out

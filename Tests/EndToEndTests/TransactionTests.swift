@@ -81,4 +81,55 @@ import LimitlessSupport
         let sum = try c.lines("SELECT sum(balance) FROM acct;")
         #expect(sum.first?["rows"] == .array([.array([.int(808)])]))
     }
+
+    /// A `limitless sql` session held open, fed one statement at a time.
+    final class Session {
+        let p = Process()
+        let input = Pipe(), output = Pipe()
+        init(_ c: SQLCluster) throws {
+            p.executableURL = URL(fileURLWithPath: Harness.binary)
+            p.arguments = ["sql", "--db-cluster-identifier", c.id, "--output", "json", "--on-error", "continue"]
+            var env = ProcessInfo.processInfo.environment
+            env["LIMITLESS_HOME"] = c.h.home
+            p.environment = env
+            p.standardInput = input
+            p.standardOutput = output
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+        }
+        func send(_ sql: String) throws -> JSON {
+            input.fileHandleForWriting.write(Data((sql + ";\n").utf8))
+            var line = Data()
+            while true {
+                let b = output.fileHandleForReading.readData(ofLength: 1)
+                if b.isEmpty || b == Data("\n".utf8) { break }
+                line.append(b)
+            }
+            return try JSON.parse(String(decoding: line, as: UTF8.self))
+        }
+        func close() {
+            try? input.fileHandleForWriting.close()
+            p.waitUntilExit()
+        }
+    }
+
+    @Test func repeatableReadKeepsOneSnapshotAndReadCommittedDoesNot() throws {
+        let c = try SQLCluster()
+        #expect(try c.sql(Self.setup).status == 0)
+        let rr = try Session(c), rc = try Session(c)
+        defer { rr.close(); rc.close() }
+        #expect(try rr.send("START TRANSACTION ISOLATION LEVEL REPEATABLE READ")["command"] == .string("BEGIN"))
+        #expect(try rr.send("SELECT sum(balance) FROM acct")["rows"] == .array([.array([.int(800)])]))
+        #expect(try rc.send("BEGIN")["command"] == .string("BEGIN"))
+        #expect(try rc.send("SELECT sum(balance) FROM acct")["rows"] == .array([.array([.int(800)])]))
+        // Another process commits a change on every shard.
+        #expect(try c.sql("UPDATE acct SET balance = balance + 1;").status == 0)
+        #expect(try rr.send("SELECT sum(balance) FROM acct")["rows"] == .array([.array([.int(800)])]))
+        #expect(try rc.send("SELECT sum(balance) FROM acct")["rows"] == .array([.array([.int(808)])]))
+        // Writing a row changed since the snapshot is a serialization failure, as in PostgreSQL.
+        #expect(try rr.send("UPDATE acct SET balance = 0 WHERE id = 3")["code"] == .string("40001"))
+        #expect(try rr.send("COMMIT")["command"] == .string("ROLLBACK"))
+        #expect(try rc.send("COMMIT")["command"] == .string("COMMIT"))
+        #expect(try rr.send("BEGIN ISOLATION LEVEL SERIALIZABLE")["code"] == .string("0A000"))
+    }
 }

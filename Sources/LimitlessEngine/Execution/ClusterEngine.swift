@@ -32,6 +32,9 @@ public final class ClusterEngine {
     var captureMarks: [Int: [Int: Int]] = [:]
     var routerSavepoints: [(String, Int)] = []
     var twoPhaseInFlight = false
+    /// REPEATABLE READ: one snapshot for the whole transaction, taken at its first statement.
+    var repeatableRead = false
+    var transactionSnapshot: [Int]? = nil
     var statementCache: [String: Statement] = [:]
     var scanPool: [String: [Statement]] = [:]
     let fault: String?
@@ -112,7 +115,12 @@ public final class ClusterEngine {
     func shardForWrite(_ n: Int) throws(EngineError) -> Database {
         let db = try shard(n)
         if !shardsInTransaction.contains(n) {
-            try beginImmediate(n, db)
+            if db.inTransaction {
+                // Repeatable read: the shard's snapshot is open; its first write upgrades it (and
+                // fails with 40001 if another transaction changed the shard since).
+            } else {
+                try beginImmediate(n, db)
+            }
             try shardTransactionStarted(n, db)
             shardsInTransaction.append(n)
             for level in openSavepoints { try db.exec("SAVEPOINT s\(level)") }
@@ -286,6 +294,8 @@ public final class ClusterEngine {
             throw EngineError("current transaction is aborted, commands ignored until end of transaction block", code: "25P02")
         }
         do throws(EngineError) {
+            // REPEATABLE READ: the transaction's snapshot is fixed at its first statement.
+            if explicitTransaction && repeatableRead && !endsBlock { try takeTransactionSnapshot() }
             do throws(EngineError) {
                 return try dispatch(sql, toks, word)
             } catch where error.code == "42601" {
@@ -310,7 +320,7 @@ public final class ClusterEngine {
         case "RESET": return try reset(sql, toks)
         case "SHOW": return try show(sql, toks)
         case "CALL": return try call(sql, toks)
-        case "BEGIN", "START": return try begin()
+        case "BEGIN", "START": return try begin(toks)
         case "COMMIT", "END": return try commit()
         case "ROLLBACK", "ABORT":
             if toks.contains(where: { $0.isWord("TO") }) {
@@ -398,7 +408,7 @@ public final class ClusterEngine {
         // A read sees every shard at one instant (never half a distributed commit). Views and
         // subqueries can reach any distributed table, so every read takes the snapshot once
         // the shard group has one.
-        let snapshot = stmt.isReadOnly && !catalog.tables.isEmpty ? try beginReadSnapshot() : []
+        let snapshot = stmt.isReadOnly && !catalog.tables.isEmpty && transactionSnapshot == nil ? try beginReadSnapshot() : []
         defer { endReadSnapshot(snapshot) }
         do throws(EngineError) {
             while try stmt.step() {
@@ -463,12 +473,14 @@ public final class ClusterEngine {
 
     // MARK: transactions
 
-    func begin() throws(EngineError) -> StatementResult {
+    func begin(_ toks: [Token] = []) throws(EngineError) -> StatementResult {
         if explicitTransaction {
             Console.err("WARNING:  there is already a transaction in progress\n")
             return .command(tag: "BEGIN", rowsAffected: nil)
         }
+        let level = try isolationLevel(toks)
         try router.exec("BEGIN")
+        repeatableRead = level == "repeatable read"
         captures[0]?.reset()
         routerSavepoints.removeAll()
         explicitTransaction = true
@@ -514,6 +526,7 @@ public final class ClusterEngine {
     }
 
     private func endTransaction(keepSettings: Bool) {
+        endTransactionSnapshot()
         if !keepSettings, let s = settingsAtBegin { settings = s }
         settings.endTransaction()
         settingsAtBegin = nil

@@ -175,6 +175,9 @@ final class Database {
             return EngineError(message, code: "0A000")
         }
         if primary == SQLITE_TOOBIG { return EngineError(message, code: "54000") }
+        if rc == SQLITE_BUSY | (2 << 8) {  // SQLITE_BUSY_SNAPSHOT (a macro Swift does not import)
+            return EngineError("could not serialize access due to concurrent update", code: "40001")
+        }
         if primary == SQLITE_BUSY || primary == SQLITE_LOCKED { return EngineError(message, code: "55P03") }
         if primary == SQLITE_INTERRUPT { return EngineError("canceling statement due to user request", code: "57014") }
         if primary == SQLITE_ERROR { return EngineError(message, code: "42000") }

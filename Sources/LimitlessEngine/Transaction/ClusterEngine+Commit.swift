@@ -209,6 +209,38 @@ extension ClusterEngine {
         }
     }
 
+    /// The isolation level a BEGIN / START TRANSACTION asks for (or the session default):
+    /// READ COMMITTED (also for READ UNCOMMITTED, as PostgreSQL) or REPEATABLE READ. Aurora
+    /// Limitless does not offer SERIALIZABLE.
+    func isolationLevel(_ toks: [Token]) throws(EngineError) -> String {
+        var level = (settings.value("default_transaction_isolation") ?? "read committed").lowercased()
+        if let i = toks.firstIndex(where: { $0.isWord("ISOLATION") }), i + 2 < toks.count, toks[i + 1].isWord("LEVEL") {
+            let words = toks[(i + 2)...].prefix(2).filter { $0.kind == .word }.map { $0.text.lowercased() }
+            level = words.first == "serializable" ? "serializable" : words.prefix(2).joined(separator: " ")
+        }
+        switch level {
+        case "serializable":
+            throw EngineError("SERIALIZABLE isolation level is not supported in Aurora PostgreSQL Limitless Database; use REPEATABLE READ or READ COMMITTED",
+                              code: "0A000")
+        case "repeatable read": return level
+        case "read committed", "read uncommitted": return "read committed"
+        default:
+            throw EngineError("invalid value for parameter \"transaction_isolation\": \"\(level)\"", code: "22023")
+        }
+    }
+
+    /// REPEATABLE READ: fixes the transaction's snapshot on every shard, once.
+    func takeTransactionSnapshot() throws(EngineError) {
+        if transactionSnapshot != nil || catalog.tables.isEmpty { return }
+        transactionSnapshot = try beginReadSnapshot()
+    }
+
+    func endTransactionSnapshot() {
+        if let shards = transactionSnapshot { endReadSnapshot(shards) }
+        transactionSnapshot = nil
+        repeatableRead = false
+    }
+
     /// `rds_aurora.limitless_stat_prepared_xacts`: transactions decided but not yet finished
     /// on every participant (filled afresh for each statement that names rds_aurora).
     func refreshPreparedTransactions() throws(EngineError) {
