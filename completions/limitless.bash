@@ -8,7 +8,7 @@ _limitless() {
     local IFS=$'\n'
     local -a found
     if [[ $COMP_CWORD -eq 1 && $cur != -* ]]; then
-        found=($(compgen -W "create-db-cluster describe-db-clusters modify-db-cluster delete-db-cluster create-db-shard-group describe-db-shard-groups modify-db-shard-group delete-db-shard-group reboot-db-shard-group sql help" -- "$cur"))
+        found=($(IFS=' '; compgen -W "create-db-cluster describe-db-clusters modify-db-cluster delete-db-cluster create-db-shard-group describe-db-shard-groups modify-db-shard-group delete-db-shard-group reboot-db-shard-group sql help" -- "$cur"))
     else
         local bin=${COMP_WORDS[0]}
         [[ $bin == */* ]] || bin=limitless

@@ -29,7 +29,7 @@ public enum CompletionScripts {
                 local IFS=$'\\n'
                 local -a found
                 if [[ $COMP_CWORD -eq 1 && $cur != -* ]]; then
-                    found=($(compgen -W "\(names)" -- "$cur"))
+                    found=($(IFS=' '; compgen -W "\(names)" -- "$cur"))
                 else
                     local bin=${COMP_WORDS[0]}
                     [[ $bin == */* ]] || bin=limitless
@@ -93,7 +93,8 @@ public enum CompletionScripts {
                         plain+=($word)
                     fi
                 done
-                (( ${#described} )) && _describe -t options 'limitless option' described
+                # (not the tag `options`: zsh offers those only once a `-` is typed)
+                (( ${#described} )) && _describe -t candidates 'limitless' described
                 (( ${#plain} )) && compadd -U -- $plain
                 (( ${#folders} )) && compadd -U -S '' -- $folders
                 return 0

@@ -77,7 +77,8 @@ enum Roff {
             let c = chars[i]
             current.append(c)
             if c == "`" { inCode.toggle() }
-            if !inCode, c == "." || c == "?" || c == "!", i + 2 < chars.count, chars[i + 1] == " " {
+            let ends = c == "." || c == "?" || c == "!" || (c == ")" && i > 0 && ".?!".contains(chars[i - 1]))
+            if !inCode, ends, i + 2 < chars.count, chars[i + 1] == " " {
                 let next = chars[i + 2]
                 if next.isUppercase || next == "`" || next == "(" {
                     out.append(current)
