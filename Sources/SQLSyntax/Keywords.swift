@@ -38,7 +38,21 @@ public enum Keyword: UInt8, CaseIterable, Sendable {
     public var spelling: String { Keyword.spellings[Int(rawValue)] }
 
     /// Reserved words of SQLite: never an identifier unless quoted.
-    public var isReserved: Bool { Keyword.reservedTable[Int(rawValue)] }
+    public var isReserved: Bool {
+        switch self {
+        case .add, .all, .alter, .and, .as, .autoincrement, .between, .case, .check, .collate,
+             .commit, .constraint, .create, .default, .deferrable, .delete, .distinct, .drop,
+             .else, .escape, .except, .exists, .foreign, .from, .group, .having, .in, .index,
+             .insert, .intersect, .into, .is, .isnull, .join, .limit, .not, .nothing, .notnull,
+             .null, .on, .or, .order, .primary, .references, .returning, .select, .set, .table,
+             .then, .to, .transaction, .union, .unique, .update, .using, .values, .when, .where,
+             // join keywords: names, but handled separately
+             .cross, .full, .inner, .left, .natural, .outer, .right:
+            return true
+        default:
+            return false
+        }
+    }
 
     /// CROSS, FULL, INNER, LEFT, NATURAL, OUTER, RIGHT: names, but never implicit aliases.
     public var isJoinKeyword: Bool {
@@ -49,20 +63,6 @@ public enum Keyword: UInt8, CaseIterable, Sendable {
     }
 
     static let spellings: [String] = Keyword.allCases.map { String(describing: $0).uppercased() }
-
-    static let reservedTable: [Bool] = {
-        let reserved: Set<Keyword> = [
-            .add, .all, .alter, .and, .as, .autoincrement, .between, .case, .check, .collate,
-            .commit, .constraint, .create, .default, .deferrable, .delete, .distinct, .drop,
-            .else, .escape, .except, .exists, .foreign, .from, .group, .having, .in, .index,
-            .insert, .intersect, .into, .is, .isnull, .join, .limit, .not, .nothing, .notnull,
-            .null, .on, .or, .order, .primary, .references, .returning, .select, .set, .table,
-            .then, .to, .transaction, .union, .unique, .update, .using, .values, .when, .where,
-            // join keywords: names, but handled separately
-            .cross, .full, .inner, .left, .natural, .outer, .right,
-        ]
-        return Keyword.allCases.map { reserved.contains($0) }
-    }()
 
     // Open-addressing table keyed by a case-folded hash of the spelling.
     static let tableSize = 1024
@@ -76,7 +76,20 @@ public enum Keyword: UInt8, CaseIterable, Sendable {
         }
         return t
     }()
-    static let spellingBytes: [[UInt8]] = spellings.map { Array($0.utf8) }
+    /// All spellings back to back; `spellingStart[k]..<spellingStart[k + 1]` is keyword k's.
+    static let spellingFlat: [UInt8] = spellings.flatMap { Array($0.utf8) }
+    static let spellingStart: [Int] = {
+        var starts: [Int] = [0]
+        for sp in spellings { starts.append(starts.last! + sp.utf8.count) }
+        return starts
+    }()
+
+    /// The lookup tables, fetched once per tokenize call rather than once per word.
+    struct Tables {
+        let hash = Keyword.hashTable
+        let flat = Keyword.spellingFlat
+        let start = Keyword.spellingStart
+    }
 
     @inline(__always)
     static func hashBytes(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int {
@@ -91,23 +104,27 @@ public enum Keyword: UInt8, CaseIterable, Sendable {
 
     /// Looks a word up (ASCII case-insensitive); `.none` when it is not a keyword.
     static func lookup(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Keyword {
+        lookup(p, start, end, Tables())
+    }
+
+    @inline(__always)
+    static func lookup(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ t: Tables) -> Keyword {
         let n = end - start
         if n < 2 || n > 17 { return .none }
-        let table = Keyword.hashTable
         var h = hashBytes(p, start, end) & (tableSize - 1)
         while true {
-            let raw = table[h]
+            let raw = t.hash[h]
             if raw == 0 { return .none }
-            let sp = spellingBytes[Int(raw)]
-            if sp.count == n {
+            let s = t.start[Int(raw)]
+            if t.start[Int(raw) + 1] - s == n {
                 var i = 0
                 while i < n {
                     let c = p[start + i]
                     let u = (c >= 97 && c <= 122) ? c - 32 : c
-                    if u != sp[i] { break }
+                    if u != t.flat[s + i] { break }
                     i += 1
                 }
-                if i == n { return Keyword(rawValue: raw)! }
+                if i == n { return Keyword(rawValue: raw).unsafelyUnwrapped }
             }
             h = (h + 1) & (tableSize - 1)
         }

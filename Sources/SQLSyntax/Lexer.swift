@@ -23,6 +23,7 @@ struct Lexer {
         let n = p.count
         var i = 0
         var arrayDepth = 0
+        let keywordTables = Keyword.Tables()
         while i < n {
             let c = p[i]
             let start = i
@@ -183,7 +184,7 @@ struct Lexer {
                 if isIdStart(c) {
                     i += 1
                     while i < n && isIdChar(p[i]) { i += 1 }
-                    let kw = Keyword.lookup(p, start, i)
+                    let kw = Keyword.lookup(p, start, i, keywordTables)
                     tokens.append(Token(kw == .none ? .identifier : .keyword, start, i, kw))
                 } else {
                     i += 1; tokens.append(Token(.malformed, start, i))

@@ -81,7 +81,7 @@ extension Parser {
                                     body: .columns(columns, constraints: constraints, withoutRowid: withoutRowid, strict: strict))
     }
 
-    func startsTableConstraint() -> Bool {
+    mutating func startsTableConstraint() -> Bool {
         guard tok.kind == .keyword else { return false }
         switch tok.keyword {
         case .constraint, .primary, .unique, .check, .foreign: return true

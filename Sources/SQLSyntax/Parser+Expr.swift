@@ -139,7 +139,7 @@ extension Parser {
         return .inTable(lhs, name, arguments: nil, negated: negated)
     }
 
-    func startsSelect() -> Bool {
+    mutating func startsSelect() -> Bool {
         let t = tok
         return t.kind == .keyword && (t.keyword == .select || t.keyword == .with || t.keyword == .values)
     }
@@ -278,7 +278,7 @@ extension Parser {
         return .array(items)
     }
 
-    func blobBytes(_ t: Token) -> [UInt8] {
+    mutating func blobBytes(_ t: Token) -> [UInt8] {
         var out: [UInt8] = []
         var i = Int(t.start) + 2
         let e = Int(t.end) - 1
@@ -431,7 +431,7 @@ extension Parser {
         return type
     }
 
-    func isTypeWord(_ t: Token) -> Bool {
+    mutating func isTypeWord(_ t: Token) -> Bool {
         switch t.kind {
         case .identifier, .quotedIdentifier, .bracketIdentifier, .string: return true
         case .keyword: return !t.keyword.isReserved && t.keyword != .generated

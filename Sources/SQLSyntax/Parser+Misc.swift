@@ -91,6 +91,15 @@ extension Parser {
 
     /// `name[.name...]` as written (quoted parts unquoted).
     mutating func parseDottedName() throws(E) -> String {
+        // PostgreSQL spellings of two settings
+        if isKw(.transaction) && isKw(.isolation, at: 1) && isKw(.level, at: 2) {
+            pos += 3
+            return "transaction_isolation"
+        }
+        if tok.kind == .identifier && text(tok).lowercased() == "time" && peek(1).kind == .identifier && text(peek(1)).lowercased() == "zone" {
+            pos += 2
+            return "timezone"
+        }
         var name = try parseName()
         while accept(.dot) { name += "." + (try parseName()) }
         return name
@@ -103,8 +112,18 @@ extension Parser {
             scope = isKw(.session) ? .session : .local
             advance()
         }
-        let name = try parseDottedName()
-        if !accept(.eq) { try expect(.to) }
+        // PostgreSQL's SET TIME ZONE value is SET timezone = value
+        let timeZone = tok.kind == .identifier && text(tok).lowercased() == "time"
+            && peek(1).kind == .identifier && text(peek(1)).lowercased() == "zone"
+        let name: String
+        if timeZone {
+            pos += 2
+            name = "timezone"
+            if !accept(.eq) { _ = accept(.to) }
+        } else {
+            name = try parseDottedName()
+            if !accept(.eq) { try expect(.to) }
+        }
         if accept(.default) { return SetStatement(scope: scope, name: name, values: []) }
         var values: [SetStatement.Value] = []
         repeat {

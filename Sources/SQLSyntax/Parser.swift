@@ -49,8 +49,6 @@ final class ParserState {
     var failure: SQLSyntaxError?
     // incremental line/column tracking for statement ranges
     var lcOffset = 0, lcLine = 1, lcColumn = 1
-    var stackBase: UInt = 0
-    var minStack: UInt = .max
 }
 
 /// Recursive-descent parser: one `parse<Construct>` method per grammar rule, precedence
@@ -63,22 +61,24 @@ struct Parser {
     /// Rarely changed state lives behind a reference so that the struct (copied into many
     /// debug-build frames) stays small.
     let state: ParserState
+    /// Address near the bottom of the parser's stack, for the stack budget check.
+    let stackBase: UInt
 
     init(_ p: UnsafeBufferPointer<UInt8>) {
         self.p = p
         self.tokens = Lexer.tokenize(p)
         self.state = ParserState()
         var probe = 0
-        state.stackBase = withUnsafeMutablePointer(to: &probe) { UInt(bitPattern: $0) }
+        stackBase = withUnsafeMutablePointer(to: &probe) { UInt(bitPattern: $0) }
     }
 
     // MARK: token access
 
-    var tok: Token { @inline(__always) get { tokens[pos] } }
-    @inline(__always) func peek(_ k: Int) -> Token { tokens[min(pos + k, tokens.count - 1)] }
-    @inline(__always) func isKw(_ k: Keyword) -> Bool { let t = tokens[pos]; return t.kind == .keyword && t.keyword == k }
-    @inline(__always) func isKw(_ k: Keyword, at off: Int) -> Bool { let t = peek(off); return t.kind == .keyword && t.keyword == k }
-    @inline(__always) func isKind(_ k: TokenKind) -> Bool { tokens[pos].kind == k }
+    var tok: Token { @inline(__always) mutating get { tokens[pos] } }
+    @inline(__always) mutating func peek(_ k: Int) -> Token { tokens[min(pos + k, tokens.count - 1)] }
+    @inline(__always) mutating func isKw(_ k: Keyword) -> Bool { let t = tokens[pos]; return t.kind == .keyword && t.keyword == k }
+    @inline(__always) mutating func isKw(_ k: Keyword, at off: Int) -> Bool { let t = peek(off); return t.kind == .keyword && t.keyword == k }
+    @inline(__always) mutating func isKind(_ k: TokenKind) -> Bool { tokens[pos].kind == k }
     @inline(__always) mutating func advance() { if pos < tokens.count - 1 { pos += 1 } }
 
     @inline(__always) mutating func accept(_ k: Keyword) -> Bool {
@@ -98,12 +98,12 @@ struct Parser {
         throw syntaxError()
     }
 
-    func text(_ t: Token) -> String {
+    mutating func text(_ t: Token) -> String {
         String(decoding: UnsafeBufferPointer(rebasing: p[Int(t.start)..<Int(t.end)]), as: UTF8.self)
     }
 
     /// Text of a quoted token without its quotes, doubled quotes undone.
-    func unquoted(_ t: Token) -> String {
+    mutating func unquoted(_ t: Token) -> String {
         let s = Int(t.start) + 1, e = Int(t.end) - 1
         if e <= s { return "" }
         let q = p[Int(t.start)]
@@ -124,20 +124,23 @@ struct Parser {
 
     // MARK: errors and positions
 
+    /// Line and column of `offset`, continuing from the previous call (statements come in
+    /// order, so the whole text is scanned once).
     mutating func lineColumn(_ offset: Int) -> (Int, Int) {
         let st = state
-        if offset < st.lcOffset { st.lcOffset = 0; st.lcLine = 1; st.lcColumn = 1 }
-        var i = st.lcOffset
-        while i < offset && i < p.count {
+        var i = st.lcOffset, line = st.lcLine, col = st.lcColumn
+        if offset < i { i = 0; line = 1; col = 1 }
+        let end = min(offset, p.count)
+        while i < end {
             let b = p[i]
-            if b == 10 { st.lcLine += 1; st.lcColumn = 1 } else if b & 0xC0 != 0x80 { st.lcColumn += 1 }
+            if b == 10 { line += 1; col = 1 } else if b & 0xC0 != 0x80 { col += 1 }
             i += 1
         }
-        st.lcOffset = offset
-        return (st.lcLine, st.lcColumn)
+        st.lcOffset = end; st.lcLine = line; st.lcColumn = col
+        return (line, col)
     }
 
-    func positionOf(_ offset: Int) -> (Int, Int) {
+    mutating func positionOf(_ offset: Int) -> (Int, Int) {
         var line = 1, col = 1, i = 0
         while i < offset && i < p.count {
             let b = p[i]
@@ -153,7 +156,7 @@ struct Parser {
         return ParseFailure()
     }
 
-    func makeSyntaxError(_ t: Token) -> SQLSyntaxError {
+    mutating func makeSyntaxError(_ t: Token) -> SQLSyntaxError {
         let (line, col) = positionOf(Int(t.start))
         let s = text(t)
         switch t.kind {
@@ -168,7 +171,7 @@ struct Parser {
         }
     }
 
-    func error(_ message: String, _ t: Token? = nil) -> SQLSyntaxError {
+    mutating func error(_ message: String, _ t: Token? = nil) -> SQLSyntaxError {
         let t = t ?? tok
         let (line, col) = positionOf(Int(t.start))
         return SQLSyntaxError(message: message, line: line, column: col, offset: Int(t.start), token: t.kind == .eof ? nil : text(t))
@@ -179,8 +182,7 @@ struct Parser {
         depth += 1
         var probe = 0
         let addr = withUnsafeMutablePointer(to: &probe) { UInt(bitPattern: $0) }
-        if addr < state.minStack { state.minStack = addr }
-        if depth > SQLSyntax.maxDepth || state.stackBase &- addr > SQLSyntax.stackBudget {
+        if depth > SQLSyntax.maxDepth || stackBase &- addr > SQLSyntax.stackBudget {
             var e = error("stack depth limit exceeded")
             e.sqlState = "54001"
             state.failure = e
@@ -192,7 +194,7 @@ struct Parser {
 
     /// A token usable as a name (`nm` in SQLite's grammar): identifiers, quoted identifiers,
     /// strings, non-reserved keywords and join keywords.
-    func isName(_ t: Token) -> Bool {
+    mutating func isName(_ t: Token) -> Bool {
         switch t.kind {
         case .identifier, .quotedIdentifier, .bracketIdentifier, .string: return true
         case .keyword: return !t.keyword.isReserved || t.keyword.isJoinKeyword
@@ -201,7 +203,7 @@ struct Parser {
     }
 
     /// A token usable as an implicit alias (`ids`): no join keywords.
-    func isImplicitAlias(_ t: Token) -> Bool {
+    mutating func isImplicitAlias(_ t: Token) -> Bool {
         switch t.kind {
         case .identifier, .quotedIdentifier, .bracketIdentifier, .string: return true
         case .keyword: return !t.keyword.isReserved
@@ -209,7 +211,7 @@ struct Parser {
         }
     }
 
-    func nameValue(_ t: Token) -> String {
+    mutating func nameValue(_ t: Token) -> String {
         switch t.kind {
         case .quotedIdentifier, .bracketIdentifier, .string: return unquoted(t)
         default: return text(t)

@@ -152,7 +152,6 @@ struct PrinterState {
             let kw = Keyword.lookup(s)
             if PrinterState.isPlain(s) && (kw == .none || (!kw.isReserved && kw != .generated)) { w(s) } else { quoted(s, "\"") }
         }
-        if first { w("\"\"") }
         if !t.arguments.isEmpty {
             w("(")
             w(t.arguments.joined(separator: ", "))

@@ -36,16 +36,24 @@ public func isComplete(_ text: String) -> Bool { SQLSyntax.isComplete(text) }
 
 enum Splitter {
     // token classes of sqlite3_complete()
-    static let tkSEMI = 0, tkWS = 1, tkOTHER = 2, tkEXPLAIN = 3, tkCREATE = 4, tkTEMP = 5, tkTRIGGER = 6, tkEND = 7
-    static let trans: [[UInt8]] = [
-        /* 0 INVALID */ [1, 0, 2, 3, 4, 2, 2, 2],
-        /* 1 START   */ [1, 1, 2, 3, 4, 2, 2, 2],
-        /* 2 NORMAL  */ [1, 2, 2, 2, 2, 2, 2, 2],
-        /* 3 EXPLAIN */ [1, 3, 3, 2, 4, 2, 2, 2],
-        /* 4 CREATE  */ [1, 4, 2, 2, 2, 4, 5, 2],
-        /* 5 TRIGGER */ [6, 5, 5, 5, 5, 5, 5, 5],
-        /* 6 SEMI    */ [6, 6, 5, 5, 5, 5, 5, 7],
-        /* 7 END     */ [1, 7, 5, 5, 5, 5, 5, 5],
+    static var tkSEMI: Int { 0 }
+    static var tkWS: Int { 1 }
+    static var tkOTHER: Int { 2 }
+    static var tkEXPLAIN: Int { 3 }
+    static var tkCREATE: Int { 4 }
+    static var tkTEMP: Int { 5 }
+    static var tkTRIGGER: Int { 6 }
+    static var tkEND: Int { 7 }
+    /// sqlite3_complete()'s transition table: `trans[state * 8 + token]`.
+    static let trans: [UInt8] = [
+        /* 0 INVALID */ 1, 0, 2, 3, 4, 2, 2, 2,
+        /* 1 START   */ 1, 1, 2, 3, 4, 2, 2, 2,
+        /* 2 NORMAL  */ 1, 2, 2, 2, 2, 2, 2, 2,
+        /* 3 EXPLAIN */ 1, 3, 3, 2, 4, 2, 2, 2,
+        /* 4 CREATE  */ 1, 4, 2, 2, 2, 4, 5, 2,
+        /* 5 TRIGGER */ 6, 5, 5, 5, 5, 5, 5, 5,
+        /* 6 SEMI    */ 6, 6, 5, 5, 5, 5, 5, 7,
+        /* 7 END     */ 1, 7, 5, 5, 5, 5, 5, 5,
     ]
 
     @inline(__always) static func idChar(_ c: UInt8) -> Bool {
@@ -111,13 +119,14 @@ enum Splitter {
     }
 
     static func complete(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+        let trans = Splitter.trans
         var state = 0
         var i = 0
         while i < p.count {
             let (cls, end, lineCommentAtEnd) = token(p, i)
             guard let cls else { return false }
             if lineCommentAtEnd { return state == 1 }
-            state = Int(trans[state][cls])
+            state = Int(trans[state * 8 + cls])
             i = end
         }
         return state == 1
@@ -125,6 +134,7 @@ enum Splitter {
 
     static func split(_ p: UnsafeBufferPointer<UInt8>) -> [StatementText] {
         var out: [StatementText] = []
+        let trans = Splitter.trans
         var state = 0
         var i = 0
         var stmtStart = -1, stmtEnd = -1
@@ -153,7 +163,7 @@ enum Splitter {
                 stmtEnd = p.count
                 break
             }
-            let next = Int(trans[state][cls])
+            let next = Int(trans[state * 8 + cls])
             if cls == tkSEMI && next == 1 {
                 emit(true)
             } else if cls != tkWS {

@@ -163,7 +163,15 @@ let errorGoldens: [(input: String, rendered: String)] = [
         do { _ = try SQLSyntax.parse("SELECT '" + big); Issue.record("parsed") } catch {
             #expect(error.message.hasPrefix("unterminated quoted string"))
         }
+        // 100,000 statements on one line: a quadratic step (like rescanning the line for each
+        // statement's column) would take minutes here
         let manyStatements = String(repeating: "SELECT 1;", count: 100_000)
-        #expect(try SQLSyntax.parse(manyStatements).count == 100_000)
+        let clock = ContinuousClock()
+        var count = 0
+        let elapsed = try clock.measure { count = try SQLSyntax.parse(manyStatements).count }
+        #expect(count == 100_000)
+        #expect(elapsed < .seconds(30))
+        let parts = clock.measure { #expect(SQLSyntax.splitStatements(manyStatements).count == 100_000) }
+        #expect(parts < .seconds(30))
     }
 }

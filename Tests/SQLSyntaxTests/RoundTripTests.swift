@@ -36,6 +36,7 @@ let sqliteStatements: [String] = [
     "SELECT CASE a WHEN 1 THEN 'one' WHEN 2 THEN 'two' ELSE 'many' END FROM t1",
     "SELECT CASE WHEN a > 1 THEN b END FROM t1",
     "SELECT CAST(a AS TEXT), CAST(b AS VARCHAR(10)), CAST(c AS DECIMAL(10, 2)) FROM t1",
+    "SELECT CAST(a AS), CAST('1.5' AS UNSIGNED BIG INT), CAST(1 AS \"x y\") FROM t1",
     "SELECT a COLLATE NOCASE FROM t1 ORDER BY c COLLATE BINARY DESC",
     "SELECT a IS b, a IS NOT b, a IS NOT DISTINCT FROM b, a IS DISTINCT FROM b FROM t1",
     "SELECT a ISNULL, b NOTNULL, c NOT NULL, a IS NULL, b IS NOT NULL FROM t1",
@@ -225,6 +226,9 @@ let postgresStatements: [String] = [
     "EXPLAIN ANALYZE VERBOSE SELECT * FROM t1",
     "EXPLAIN (ANALYZE, VERBOSE false, FORMAT JSON) SELECT 1",
     "SELECT ARRAY[1, 2, 3]",
+    "SET TIME ZONE 'UTC'",
+    "SHOW TRANSACTION ISOLATION LEVEL",
+    "SHOW TIME ZONE",
     "SELECT ARRAY[]",
     "SELECT * FROM rds_aurora.limitless_tables",
 ]
@@ -253,6 +257,8 @@ let equivalentPairs: [(String, String)] = [
     ("SELECT ((1))", "SELECT 1"),
     ("CREATE TABLE t(a AS (1))", "CREATE TABLE t(a GENERATED ALWAYS AS (1))"),
     ("SELECT ALL a FROM t", "SELECT a FROM t"),
+    ("SET TIME ZONE 'UTC'", "SET timezone = 'UTC'"),
+    ("SHOW TRANSACTION ISOLATION LEVEL", "SHOW transaction_isolation"),
     ("SELECT * FROM ((t))", "SELECT * FROM t"),
 ]
 

@@ -158,33 +158,34 @@ public struct WhenThen: Equatable, Sendable {
     public init(when: Expr, then: Expr) { self.when = when; self.then = then }
 }
 
-/// An expression. Parentheses leave no node; PostgreSQL spellings are normalised at parse time
+/// An expression. Leaves (literals, parameters, columns) are stored inline, the other cases
+/// are boxed. Parentheses leave no node; PostgreSQL spellings are normalised at parse time
 /// (`x::t` is `.cast`, `ILIKE` is `.pattern(.like)`, `IS DISTINCT FROM` is `.is(negated: true)`).
-public indirect enum Expr: Equatable, Sendable {
+public enum Expr: Equatable, Sendable {
     case literal(Literal)
     case parameter(Parameter)
     case column(ColumnRef)
-    case unary(UnaryOperator, Expr)
-    case binary(BinaryOperator, Expr, Expr)
+    indirect case unary(UnaryOperator, Expr)
+    indirect case binary(BinaryOperator, Expr, Expr)
     /// `a IS b`, `a IS NOT b` (negated).
-    case `is`(Expr, Expr, negated: Bool)
+    indirect case `is`(Expr, Expr, negated: Bool)
     /// `a ISNULL` / `a NOTNULL` / `a NOT NULL` (negated = NOTNULL).
-    case isNull(Expr, negated: Bool)
-    case pattern(PatternOperator, Expr, Expr, escape: Expr?, negated: Bool)
-    case between(Expr, Expr, Expr, negated: Bool)
-    case inList(Expr, [Expr], negated: Bool)
-    case inSelect(Expr, Select, negated: Bool)
+    indirect case isNull(Expr, negated: Bool)
+    indirect case pattern(PatternOperator, Expr, Expr, escape: Expr?, negated: Bool)
+    indirect case between(Expr, Expr, Expr, negated: Bool)
+    indirect case inList(Expr, [Expr], negated: Bool)
+    indirect case inSelect(Expr, Select, negated: Bool)
     /// `a IN t` or `a IN schema.f(args)` (a table-valued function when `arguments` is non-nil).
-    case inTable(Expr, QualifiedName, arguments: [Expr]?, negated: Bool)
-    case exists(Select)
-    case subquery(Select)
-    case function(FunctionCall)
-    case cast(Expr, TypeName)
-    case collate(Expr, String)
-    case `case`(CaseExpr)
+    indirect case inTable(Expr, QualifiedName, arguments: [Expr]?, negated: Bool)
+    indirect case exists(Select)
+    indirect case subquery(Select)
+    indirect case function(FunctionCall)
+    indirect case cast(Expr, TypeName)
+    indirect case collate(Expr, String)
+    indirect case `case`(CaseExpr)
     case raise(RaiseAction, String?)
     /// A row value `(a, b, ...)` with at least two elements.
-    case row([Expr])
+    indirect case row([Expr])
     /// PostgreSQL `ARRAY[...]`.
-    case array([Expr])
+    indirect case array([Expr])
 }
