@@ -66,11 +66,11 @@ public enum ManPages {
         }
     }
 
-    static func optionText(_ o: OptionSpec) -> String {
+    static func optionText(_ o: OptionSpec, keeps: Bool = true) -> String {
         var parts: [String] = []
         if o.required { parts.append("Required.") }
-        var text = o.help.isEmpty ? (Help.notes[o.member] ?? "") : o.help
-        if text.isEmpty { text = genericText(o) }
+        var text = o.help.isEmpty ? (Help.notes[o.member] ?? notes[o.member] ?? "") : o.help
+        if text.isEmpty { text = genericText(o, keeps: keeps) }
         if let last = text.last, last != "." && last != ")" { text += "." }
         parts.append(capitalized(text))
         var values = o.choices ?? []
@@ -91,22 +91,36 @@ public enum ManPages {
         return f.uppercased() + s.dropFirst()
     }
 
-    /// For aws options limitless only records: what kind of value they take.
-    static func genericText(_ o: OptionSpec) -> String {
+    /// What limitless does with a few more options (beyond `Help.notes`).
+    static let notes: [String: String] = [
+        "Filters": "Keep only the items whose field matches one of the given values (`Name=NAME,Values=V1,V2`); the filter names are under DESCRIPTION.",
+        "MaxRecords": "Accepted; every answer fits in one page.",
+        "Marker": "Accepted; there is never a second page.",
+        "ApplyImmediately": "Accepted; changes always apply at once.",
+        "Tags": "Tags kept with the record and shown in `TagList`.",
+    ]
+
+    /// For aws options limitless only checks (and, for create and modify, records): what kind
+    /// of value they take.
+    static func genericText(_ o: OptionSpec, keeps: Bool) -> String {
+        let fate = keeps ? "checked and kept with the record" : "checked, with no effect on one machine"
+        let text: String
         switch o.shape {
-        case .boolean: return "A flag (`\(o.member)`), checked and kept with the record"
+        case .boolean: text = "A flag (`\(o.member)`)"
         case let .list(item):
-            if case .structure = item { return "A list of structures (`\(o.member)`), checked and kept with the record" }
-            return "One or more \(Help.valueWord(item)) values (`\(o.member)`), checked and kept with the record"
-        case .structure: return "A structure (`\(o.member)`), checked and kept with the record"
-        case .integer, .long: return "An integer (`\(o.member)`), checked and kept with the record"
-        case .double: return "A number (`\(o.member)`), checked and kept with the record"
-        default: return "A string (`\(o.member)`), checked and kept with the record"
+            if case .structure = item { text = "A list of structures (`\(o.member)`)" } else {
+                text = "One or more \(Help.valueWord(item)) values (`\(o.member)`)"
+            }
+        case .structure: text = "A structure (`\(o.member)`)"
+        case .integer, .long: text = "An integer (`\(o.member)`)"
+        case .double: text = "A number (`\(o.member)`)"
+        default: text = "A string (`\(o.member)`)"
         }
+        return text + ", " + fate
     }
 
-    static func optionItems(_ options: [OptionSpec]) -> [String] {
-        items(options.map { (optionTag($0), optionText($0)) })
+    static func optionItems(_ options: [OptionSpec], keeps: Bool = true) -> [String] {
+        items(options.map { (optionTag($0), optionText($0, keeps: keeps)) })
     }
 
     static func synopsis(_ c: CommandSpec) -> [String] {
@@ -243,7 +257,7 @@ public enum ManPages {
         s += paragraphs(prose.description)
         if !c.options.isEmpty {
             s += [section("OPTIONS")]
-            s += optionItems(c.options)
+            s += optionItems(c.options, keeps: c.name.hasPrefix("create-") || c.name.hasPrefix("modify-"))
         }
         if c.isAWS {
             s += [section("GLOBAL OPTIONS")]
