@@ -281,27 +281,21 @@ public struct Completer: Sendable {
         state = Self.scan(before[(k + 1)...], spellings, used: &used)
 
         if let r = optionWithValue(cur, spellings) { return prefixed(r, command: command) }
-        if Self.isOptionLike(cur) || cur == "-" {
-            let listed = command.isAWS
-                ? CommandTable.globalOptions + command.options + CommandTable.inputOptions
-                : command.options
-            return optionCandidates(listed, cur, used: used)
-        }
+        // In aws_completer's order: global options, the command's own, then the input options.
+        let listed = command.isAWS
+            ? CommandTable.globalOptions + command.options + CommandTable.inputOptions
+            : command.options
+        if Self.isOptionLike(cur) || cur == "-" { return optionCandidates(listed, cur, used: used) }
         switch state {
-        case let .value(o), let .more(o):
+        case let .value(o):
+            return values(o, cur, command: command)
+        case let .more(o):
             let v = values(o, cur, command: command)
-            if case .value = state { return v }
-            if !v.isEmpty || !cur.isEmpty { return v }
-            // An optional value or another list item is possible, but offer the options too.
-            return optionCandidates(command.isAWS
-                ? CommandTable.globalOptions + command.options + CommandTable.inputOptions
-                : command.options, cur, used: used)
+            // Another list item or the optional value may follow; with nothing known to
+            // offer for it and nothing typed yet, offer the options.
+            return !v.isEmpty || !cur.isEmpty ? v : optionCandidates(listed, cur, used: used)
         case .free:
-            guard cur.isEmpty else { return [] }
-            let listed = command.isAWS
-                ? CommandTable.globalOptions + command.options + CommandTable.inputOptions
-                : command.options
-            return optionCandidates(listed, cur, used: used)
+            return cur.isEmpty ? optionCandidates(listed, cur, used: used) : []
         }
     }
 
