@@ -127,12 +127,12 @@ enum Prose {
             sections: [
                 ("OUTPUT FORMATS", ManPages.items([
                     (Roff.bold("table"), "Aligned columns under a header, with a `(N rows)` footer, as psql shows them. The default."),
-                    (Roff.bold("json"), "One JSON object per row, one per line (JSON Lines), keys in column order."),
+                    (Roff.bold("json"), "One line per statement (JSON Lines): an object with the command tag, the column names and the rows, each row an array in column order; NULL is `null`."),
                     (Roff.bold("csv"), "A header line, then one line per row, quoted where needed."),
                     (Roff.bold("tsv"), "As csv, with tabs between the fields."),
                 ])),
                 ("INTERACTIVE SHELL", ManPages.paragraphs([
-                    "With no `-c` or `-f` and a terminal on standard input, `limitless sql` reads statements line by line with editing and a history kept in `$LIMITLESS_HOME/history`; Tab completes keywords, tables and columns. A statement runs when a line ends it with `;`. Ctrl-C cancels the running statement on every shard; Ctrl-D on an empty line quits.",
+                    "With no `-c` or `-f` and a terminal on standard input, `limitless sql` reads statements line by line with editing and a history kept in `$LIMITLESS_HOME/history`; Tab completes meta-commands, keywords, table and column names and the Limitless settings. A statement runs when a line ends it with `;`. Ctrl-C cancels the running statement on every shard; Ctrl-D on an empty line quits.",
                     "Lines that begin with a backslash are meta-commands, spelt as in psql:",
                 ]) + ManPages.items([
                     (Roff.bold("\\?"), "List the meta-commands."),
@@ -174,8 +174,9 @@ enum Prose {
                     "Other PostgreSQL settings are accepted, remembered and shown back, but change nothing.",
                 ])),
                 ("ROUTING AND EXPLAIN", ManPages.paragraphs([
-                    "The router looks at each statement before it runs. When the WHERE clause fixes the shard key of every sharded table involved (equal values, or collocated tables joined on the key), the statement goes to the one shard that holds those rows. Reference tables can join any shard's rows, so they never force a wider plan. Otherwise the statement runs on every shard and the router merges the parts: it sorts, groups, aggregates and applies LIMIT over the combined rows. Standard tables are read on the router.",
-                    "Prefix a query with `EXPLAIN` to see the decision: whether it runs on one shard (and which), on all shards, or on the router, and what the router does with the results. A transaction that writes on several shards commits on all of them or on none.",
+                    "The router runs each statement itself and reads sharded and reference tables through virtual tables that pass the filters down to the shards. When a filter fixes the shard key (`WHERE cust_id = 3`), only the shard that owns that key is read: the query is routed. Otherwise every shard is read and the router joins, groups, sorts and limits the combined rows. Joins between collocated tables on their shard key find matching rows on the same shard, and a reference table is the same on every shard. Standard tables live on the router.",
+                    "Writes go where the rows live: an INSERT, UPDATE or DELETE on a sharded table changes only the shards that own the rows, one on a reference table changes every shard. A transaction that writes on several shards commits on all of them or on none.",
+                    "`EXPLAIN QUERY PLAN` followed by a query shows how the router runs it: each sharded or reference table appears as a virtual-table scan, whose index names the constraints sent to the shards; a constraint on the shard key means that only the owning shard is read. Plain `EXPLAIN` lists the router's SQLite program.",
                 ])),
             ],
             examples: [
@@ -193,9 +194,9 @@ enum Prose {
                     "    PRIMARY KEY (cust_id, order_id));",
                     "SQL",
                 ]),
-                Example(caption: "Check that a query stays on one shard:", lines: [
+                Example(caption: "See how the router runs a query on the shard key:", lines: [
                     "limitless sql --db-cluster-identifier my-limitless-cluster \\",
-                    "    -c 'EXPLAIN SELECT name FROM customer WHERE cust_id = 3'",
+                    "    -c 'EXPLAIN QUERY PLAN SELECT name FROM customer WHERE cust_id = 3'",
                 ]),
                 Example(caption: "Load a file all or nothing:", lines: [
                     "limitless sql --db-cluster-identifier my-limitless-cluster -f load.sql \\",
