@@ -38,7 +38,7 @@ let package = Package(
         // Test data shared by several targets lives in Tests/Corpus and Tests/Fixtures and is
         // found through #filePath, so a fresh clone needs nothing outside the repository.
         .testTarget(name: "SQLSyntaxTests", dependencies: ["SQLSyntax", "CSQLite"]),
-        .testTarget(name: "EngineTests", dependencies: ["LimitlessEngine"]),
+        .testTarget(name: "EngineTests", dependencies: ["LimitlessEngine", "CSQLite"], exclude: ["Golden"]),
         .testTarget(name: "CLITests", dependencies: ["LimitlessCLI", "LimitlessSupport"],
                     exclude: ["Golden"]),
         .testTarget(name: "EndToEndTests", dependencies: ["LimitlessSupport"]),

@@ -47,6 +47,8 @@ public final class ClusterEngine {
     var updateAssignments: (Int64, Set<String>)?
     /// The shard the last SELECT ran on whole (tier 1), or nil when it ran at the router.
     public internal(set) var lastPlanTier: Int?
+    /// Counters of the virtual-table scans while EXPLAIN ANALYZE runs its statement.
+    var explainRecorder: ExplainRecorder?
     /// Rows an UPDATE or DELETE … RETURNING changed in table `capturing` (gid).
     var capturing: Int64?
     var captured: [[SQLValue]] = []
@@ -313,7 +315,7 @@ public final class ClusterEngine {
         }
     }
 
-    private func dispatch(_ sql: String, _ toks: [Token], _ word: String) throws(EngineError) -> StatementResult? {
+    func dispatch(_ sql: String, _ toks: [Token], _ word: String) throws(EngineError) -> StatementResult? {
         func w(_ i: Int) -> String { i < toks.count && toks[i].kind == .word ? toks[i].text : "" }
         switch word {
         case "SET": return try set(sql, toks)
@@ -351,6 +353,10 @@ public final class ClusterEngine {
             if w(1) == "TABLE" { return try alterTable(sql, toks) }
             return try runOnRouter(sql, toks)
         case "REINDEX": return try reindex(sql, toks)
+        case "EXPLAIN":
+            // EXPLAIN QUERY PLAN keeps showing SQLite's router plan; EXPLAIN shows the distributed one.
+            if w(1) == "QUERY" { return try runOnRouter(sql, toks) }
+            return try explain(sql, toks)
         case "SELECT":
             lastPlanTier = nil
             if !catalog.tables.isEmpty, let target = singleShardTarget(sql) {

@@ -6,7 +6,8 @@ struct SessionSettings {
     static let mode = "rds_aurora.limitless_create_table_mode"
     static let shardKey = "rds_aurora.limitless_create_table_shard_key"
     static let collocateWith = "rds_aurora.limitless_create_table_collocate_with"
-    static let limitless: [String] = [mode, shardKey, collocateWith]
+    static let explainOptions = "rds_aurora.limitless_explain_options"
+    static let limitless: [String] = [mode, shardKey, collocateWith, explainOptions]
 
     /// Defaults PostgreSQL reports for settings a client commonly asks for.
     static let postgresDefaults: [String: String] = [
@@ -27,6 +28,7 @@ struct SessionSettings {
         switch name {
         case SessionSettings.mode: return "standard"
         case SessionSettings.shardKey, SessionSettings.collocateWith: return ""
+        case SessionSettings.explainOptions: return "single_shard_optimization"
         default: return SessionSettings.postgresDefaults[name]
         }
     }
@@ -34,6 +36,9 @@ struct SessionSettings {
     var createMode: String { value(SessionSettings.mode) ?? "standard" }
     var shardKeyColumns: [String] { (try? SessionSettings.parseArray(value(SessionSettings.shardKey) ?? "")) ?? [] }
     var collocateWith: String { value(SessionSettings.collocateWith) ?? "" }
+    var explainOptionList: Set<String> {
+        Set((value(SessionSettings.explainOptions) ?? "").split(separator: ",").map(String.init))
+    }
 
     mutating func endTransaction() { local.removeAll() }
 
@@ -53,6 +58,13 @@ struct SessionSettings {
             return value
         case collocateWith:
             return value
+        case explainOptions:
+            // A comma-separated subset of Aurora's EXPLAIN options.
+            let items = value.split(separator: ",").map { String($0).trimmingSpaces.lowercased() }.filter { !$0.isEmpty }
+            for item in items where !["single_shard_optimization", "shard_plans"].contains(item) {
+                throw EngineError("invalid value for parameter \"\(name)\": \"\(value)\"", code: "22023")
+            }
+            return items.joined(separator: ",")
         default:
             throw EngineError("unrecognized configuration parameter \"\(name)\"", code: "42704")
         }

@@ -276,6 +276,8 @@ final class VirtualTable {
         info.pointee.estimatedCost = cost
         info.pointee.estimatedRows = Int64(rows)
         if unique { info.pointee.idxFlags |= SQLITE_INDEX_SCAN_UNIQUE }
+        // The table's gid as idxNum: EXPLAIN QUERY PLAN shows it, so EXPLAIN can name the table.
+        info.pointee.idxNum = Int32(truncatingIfNeeded: self.info.gid)
         if !plan.isEmpty {
             info.pointee.idxStr = sqliteString(plan.joined(separator: ","))
             info.pointee.needToFreeIdxStr = 1
@@ -471,6 +473,30 @@ final class VirtualTable {
     }
 }
 
+extension VirtualTable {
+    /// The SELECT a scan sends to each shard it visits, with the pushed-down comparisons
+    /// (`clauses`, each `"col" op ?`); a scan of several shards asks for rowid order so the
+    /// streams merge as one table's rows. EXPLAIN prints the same text.
+    static func shardSelect(_ info: TableInfo, clauses: [String], multiShard: Bool) -> String {
+        var sql = "SELECT rowid"
+        for c in info.columns { sql += ", " + quoteIdentifier(c.name) }
+        sql += " FROM " + quoteIdentifier(info.name)
+        if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
+        if multiShard { sql += " ORDER BY rowid" }
+        return sql
+    }
+
+    /// The pushed-down comparisons an xBestIndex plan (`idxStr`) names, as shard SQL.
+    static func pushedClauses(_ info: TableInfo, plan: String) -> [(column: Int, op: Int32, sql: String)] {
+        plan.split(separator: ",").compactMap { item in
+            let parts = item.split(separator: ":")
+            guard parts.count == 2, let col = Int(parts[0]), let op = Int32(parts[1]), col < info.columns.count else { return nil }
+            let c = PushedConstraint(column: col, op: op)
+            return (col, op, quoteIdentifier(info.columns[col].name) + " " + c.sqlOperator + (c.hasArgument ? " ?" : ""))
+        }
+    }
+}
+
 final class VirtualCursor {
     let table: VirtualTable
     /// One open scan per shard that may hold matching rows; rows are merged in rowid order so
@@ -534,20 +560,24 @@ final class VirtualCursor {
                 shards = Array(1...table.engine.catalog.shardCount)
             }
         }
-        var sql = "SELECT rowid"
-        for c in info.columns { sql += ", " + quoteIdentifier(c.name) }
-        sql += " FROM " + quoteIdentifier(info.name)
-        if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
-        if shards.count > 1 { sql += " ORDER BY rowid" }
+        let sql = VirtualTable.shardSelect(info, clauses: clauses, multiShard: shards.count > 1)
         statementSQL = sql
+        let started = table.engine.explainRecorder != nil ? monotonicNanos() : 0
         for shard in shards {
             let s = try table.engine.borrowScan(shard: shard, sql: sql)
             scans.append((shard, s))
             for (i, v) in binds.enumerated() { s.bindValue(v, at: i + 1) }
             alive.append(try s.step())
         }
+        if let recorder = table.engine.explainRecorder {
+            stat = recorder.scan(gid: info.gid, plan: plan)
+            stat?.record(shards: shards, sql: sql, nanos: monotonicNanos() - started)
+        }
         pick()
     }
+
+    /// EXPLAIN ANALYZE's counters for this scan (nil unless EXPLAIN ANALYZE is running).
+    var stat: ScanStatistics?
 
     private func pick() {
         var best = -1
@@ -558,11 +588,14 @@ final class VirtualCursor {
         }
         currentIndex = best
         eof = best < 0
+        if best >= 0 { stat?.rows += 1 }
     }
 
     func next() throws {
         guard currentIndex >= 0 else { eof = true; return }
+        let started = stat != nil ? monotonicNanos() : 0
         alive[currentIndex] = try scans[currentIndex].statement.step()
+        if let stat { stat.nanos += monotonicNanos() - started }
         pick()
     }
 

@@ -1,0 +1,211 @@
+import CSQLite
+#if canImport(Glibc)
+import Glibc
+#endif
+import LimitlessSupport
+
+/// Monotonic time in nanoseconds (EXPLAIN ANALYZE's timings).
+func monotonicNanos() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+}
+
+/// What EXPLAIN ANALYZE measured of one virtual-table scan (one table and pushed-down plan).
+final class ScanStatistics {
+    var loops = 0
+    var rows = 0
+    var shards: [Int] = []
+    var nanos: UInt64 = 0
+    var sql = ""
+
+    func record(shards visited: [Int], sql: String, nanos: UInt64) {
+        loops += 1
+        for s in visited where !shards.contains(s) { shards.append(s) }
+        self.sql = sql
+        self.nanos += nanos
+    }
+}
+
+/// The scans' counters while EXPLAIN ANALYZE runs its statement.
+final class ExplainRecorder {
+    var scans: [String: ScanStatistics] = [:]
+    func scan(gid: Int64, plan: String) -> ScanStatistics {
+        let key = "\(gid)|\(plan)"
+        if let s = scans[key] { return s }
+        let s = ScanStatistics()
+        scans[key] = s
+        return s
+    }
+}
+
+extension ClusterEngine {
+    /// `EXPLAIN [ANALYZE] [VERBOSE] stmt` / `EXPLAIN (option [value], …) stmt`: the distributed
+    /// plan as rows of one `QUERY PLAN` column.
+    func explain(_ sql: String, _ toks: [Token]) throws(EngineError) -> StatementResult {
+        let all = Tokens.scan(sql)
+        var i = 1
+        var analyze = false
+        if i < all.count, all[i].kind == .punct, all[i].text == "(" {
+            i += 1
+            var current: [String] = []
+            func finish() {
+                if current.first == "ANALYZE" {
+                    analyze = current.count < 2 || !["FALSE", "OFF", "0"].contains(current[1])
+                }
+                current = []
+            }
+            while i < all.count, !(all[i].kind == .punct && all[i].text == ")") {
+                if all[i].kind == .punct && all[i].text == "," { finish() } else { current.append(all[i].text.uppercased()) }
+                i += 1
+            }
+            finish()
+            i += 1
+        } else {
+            while i < all.count, all[i].isWord("ANALYZE") || all[i].isWord("ANALYSE") || all[i].isWord("VERBOSE") {
+                if !all[i].isWord("VERBOSE") { analyze = true }
+                i += 1
+            }
+        }
+        guard i < all.count else { throw EngineError("syntax error at end of input", code: "42601") }
+        let inner = String(decoding: Array(sql.utf8)[all[i].offset...], as: UTF8.self)
+        let plan = try distributedPlan(inner)
+        let options = settings.explainOptionList
+        var lines = render(plan, shardPlans: options.contains("shard_plans"),
+                           singleShardLabel: options.contains("single_shard_optimization"))
+        var analyzed = false
+        if analyze {
+            let recorder = ExplainRecorder()
+            explainRecorder = recorder
+            defer { explainRecorder = nil }
+            let started = monotonicNanos()
+            let innerToks = Tokens.scan(inner, limit: 64)
+            let result = try dispatch(inner, innerToks, innerToks.first?.kind == .word ? innerToks[0].text : "")
+            let elapsed = monotonicNanos() - started
+            explainRecorder = nil
+            lines = annotate(lines, plan, recorder)
+            analyzed = true
+            switch result {
+            case let .rows(_, _, rows)?: lines.append("Actual Rows: \(rows.count)")
+            case let .command(_, n?)?: lines.append("Actual Rows: \(n)")
+            default: break
+            }
+            lines.append("Execution Time: \(milliseconds(elapsed)) ms")
+        }
+        if !analyzed { lines = annotate(lines, plan, nil) }
+        return .rows(command: "EXPLAIN", columns: ["QUERY PLAN"], rows: lines.map { [.text($0)] })
+    }
+
+    private func milliseconds(_ nanos: UInt64) -> String {
+        let micros = nanos / 1000
+        let frac = String(micros % 1000)
+        return "\(micros / 1000)." + String(repeating: "0", count: 3 - frac.count) + frac
+    }
+
+    /// Marks where EXPLAIN ANALYZE's figures go: a line `\u{1}gid|plan` after each scan.
+    private func render(_ plan: DistributedPlan, shardPlans: Bool, singleShardLabel: Bool) -> [String] {
+        var out: [String] = []
+        switch plan.tier {
+        case let .singleShard(shard, pinned, referenceOnly):
+            if referenceOnly {
+                out.append("Reference Tables Only")
+                out.append("  Shard: \(shard) (one copy of every reference table)")
+            } else {
+                out.append(singleShardLabel ? "Single Shard Optimized" : "Data Node Scan")
+                out.append("  Shard: \(shard)")
+                for p in pinned { out.append("  Pinned Key: \(p)") }
+            }
+            out.append("  Remote SQL: \(plan.statement)")
+            if shardPlans { out += remotePlan(shard: shard, sql: plan.statement, indent: "  ") }
+            out.append("\u{1}single")
+        case .standardOnly, .router:
+            out.append(plan.tier.isRouter ? "Router Execution" : "Standard Tables Only (router)")
+            var depth: [Int: Int] = [0: 0]
+            for step in plan.steps {
+                let d = (depth[step.parent] ?? 0) + 1
+                depth[step.id] = d
+                let pad = String(repeating: "  ", count: d)
+                guard let scan = step.scan else { out.append(pad + "->  " + step.detail); continue }
+                let name = scan.alias.lowercased() == scan.table.name.lowercased() ? scan.table.name : "\(scan.table.name) \(scan.alias)"
+                let inner = pad + "      "
+                switch scan.table.placement {
+                case .reference:
+                    out.append(pad + "->  Distributed Scan on \(name) (reference)")
+                default:
+                    out.append(pad + "->  Distributed Scan on \(name) (sharded by \(scan.table.shardKey.joined(separator: ", ")))")
+                }
+                if let shards = scan.shards {
+                    out.append(inner + "Task Count: \(shards.count)")
+                    if scan.table.placement == .sharded && !scan.keyPinned {
+                        out.append(inner + "Shards: all \(shards.count) (shard key not pinned)")
+                    } else {
+                        let list = shards.map(String.init).joined(separator: ", ")
+                        out.append(inner + (shards.count == 1 ? "Shard: " : "Shards: ") + list + (scan.reason.map { " (\($0))" } ?? ""))
+                    }
+                } else {
+                    out.append(inner + "Task Count: 1 per lookup")
+                    out.append(inner + "Shard: chosen at each lookup from the key's value (\(scan.table.shardKey.joined(separator: ", ")))")
+                }
+                out.append(inner + "Remote SQL: " + scan.remoteSQL)
+                if shardPlans, let first = (scan.shards?.first ?? (scan.table.placement == .sharded ? 1 : nil)) {
+                    out += remotePlan(shard: first, sql: scan.remoteSQL, indent: inner)
+                }
+                out.append("\u{1}\(scan.table.gid)|\(scan.plan)|" + inner)
+            }
+        }
+        return out
+    }
+
+    /// SQLite's plan of `sql` on one shard.
+    private func remotePlan(shard n: Int, sql: String, indent: String) -> [String] {
+        var out = [indent + "Remote Plan from Shard \(n):"]
+        guard let rows = try? shard(n).query("EXPLAIN QUERY PLAN " + sql) else {
+            return out + [indent + "  (not available)"]
+        }
+        var depth: [Int: Int] = [0: 0]
+        for row in rows {
+            guard row.count >= 4, case let .integer(id) = row[0], case let .integer(parent) = row[1],
+                  case let .text(detail) = row[3] else { continue }
+            let d = (depth[Int(parent)] ?? 0) + 1
+            depth[Int(id)] = d
+            out.append(indent + String(repeating: "  ", count: d) + "->  " + detail)
+        }
+        return out
+    }
+
+    /// Replaces the markers with EXPLAIN ANALYZE's figures (or drops them for plain EXPLAIN).
+    private func annotate(_ lines: [String], _ plan: DistributedPlan, _ recorder: ExplainRecorder?) -> [String] {
+        var out: [String] = []
+        for line in lines {
+            guard line.hasPrefix("\u{1}") else { out.append(line); continue }
+            guard let recorder else { continue }
+            let body = String(line.dropFirst())
+            if body == "single" {
+                if case let .singleShard(shard, _, _) = plan.tier {
+                    out.append("  Actual: shard \(shard)")
+                }
+                continue
+            }
+            let parts = body.split(separator: "|", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 3 else { continue }
+            let indent = parts[2]
+            if let s = recorder.scans["\(parts[0])|\(parts[1])"] {
+                let shards = s.shards.sorted().map(String.init).joined(separator: ", ")
+                out.append(indent + "Actual: loops=\(s.loops) rows=\(s.rows) shards visited=[\(shards)] time=\(milliseconds(s.nanos)) ms")
+            } else {
+                out.append(indent + "Actual: never executed")
+            }
+        }
+        return out
+    }
+
+    /// EXPLAIN's rows for `sql` without running it (golden tests read these).
+    public func explainLines(_ sql: String) throws(EngineError) -> [String] {
+        guard case let .rows(_, _, rows)? = try execute("EXPLAIN " + sql) else { return [] }
+        return rows.map { if case let .text(t) = $0.first { return t }; return "" }
+    }
+}
+
+extension DistributedPlan.Tier {
+    var isRouter: Bool { if case .router = self { return true }; return false }
+}
