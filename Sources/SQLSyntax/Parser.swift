@@ -128,14 +128,24 @@ struct Parser {
     /// order, so the whole text is scanned once).
     mutating func lineColumn(_ offset: Int) -> (Int, Int) {
         let st = state
-        var i = st.lcOffset, line = st.lcLine, col = st.lcColumn
-        if offset < i { i = 0; line = 1; col = 1 }
+        var from = st.lcOffset, line = st.lcLine, col = st.lcColumn
+        if offset < from { from = 0; line = 1; col = 1 }
         let end = min(offset, p.count)
-        while i < end {
-            let b = p[i]
-            if b == 10 { line += 1; col = 1 } else if b & 0xC0 != 0x80 { col += 1 }
-            i += 1
+        // count newlines (a loop the optimiser can vectorise), then the characters after the last one
+        var newlines = 0
+        var i = from
+        while i < end { newlines &+= p[i] == 10 ? 1 : 0; i += 1 }
+        var lineStart = from
+        if newlines > 0 {
+            line += newlines
+            col = 1
+            lineStart = end
+            while p[lineStart - 1] != 10 { lineStart -= 1 }
         }
+        i = lineStart
+        var chars = 0
+        while i < end { chars &+= (p[i] & 0xC0) != 0x80 ? 1 : 0; i += 1 }
+        col += chars
         st.lcOffset = end; st.lcLine = line; st.lcColumn = col
         return (line, col)
     }
