@@ -90,13 +90,13 @@ public enum IndexedBy: Equatable, Sendable {
     case notIndexed
 }
 
-public indirect enum TableRef: Equatable, Sendable {
+public enum TableRef: Equatable, Sendable {
     case table(QualifiedName, alias: String?, indexed: IndexedBy?)
     /// A table-valued function `f(args)`.
     case function(QualifiedName, arguments: [Expr], alias: String?)
-    case subquery(Select, alias: String?)
+    indirect case subquery(Select, alias: String?)
     /// A parenthesized join `(a JOIN b)`.
-    case join(JoinClause)
+    indirect case join(JoinClause)
 }
 
 public struct OrderingTerm: Equatable, Sendable {
