@@ -23,7 +23,11 @@ extension Parser {
                 case .and:
                     if stopAtAnd { return lhs }
                     prec = 2; op = .and
-                case .not, .is, .in, .like, .glob, .regexp, .match, .ilike, .between, .isnull, .notnull: prec = 4
+                case .not, .is, .in, .like, .glob, .regexp, .match, .between, .isnull, .notnull: prec = 4
+                case .ilike:
+                    // not a keyword in SQLite: `SELECT x ilike FROM t` names a column "ilike"
+                    if !startsExpr(peek(1)) { return lhs }
+                    prec = 4
                 case .collate: prec = 11
                 default: return lhs
                 }
@@ -141,6 +145,22 @@ extension Parser {
             return .inTable(lhs, name, arguments: args, negated: negated)
         }
         return .inTable(lhs, name, arguments: nil, negated: negated)
+    }
+
+    /// Whether `t` can begin an expression.
+    mutating func startsExpr(_ t: Token) -> Bool {
+        switch t.kind {
+        case .number, .string, .blob, .parameter, .lparen, .minus, .plus, .tilde,
+             .identifier, .quotedIdentifier, .bracketIdentifier:
+            return true
+        case .keyword:
+            switch t.keyword {
+            case .not, .null, .case, .exists: return true
+            default: return !t.keyword.isReserved || t.keyword.isJoinKeyword
+            }
+        default:
+            return false
+        }
     }
 
     mutating func startsSelect() -> Bool {
