@@ -5,7 +5,7 @@ DESTDIR ?=
 DEBUG_BIN = .build/debug/limitless
 RELEASE_BIN = .build/release/limitless
 
-.PHONY: all deps build release test unit demo bench clean
+.PHONY: all deps build release test unit demo bench clean conformance
 
 all: build
 
@@ -19,9 +19,18 @@ build:
 release:
 	$(SWIFT) build -c release
 
-# Every test: unit, golden and end-to-end (the latter run the built binary).
-test: deps build
+# Every test: unit, golden and end-to-end (the latter run the built binary), then the SQL
+# conformance corpus through the binary's JSON Lines contract.
+test: deps build conformance
 	LIMITLESS_BIN=$(CURDIR)/$(DEBUG_BIN) $(SWIFT) test
+
+# sqllogictest corpus against a 4-shard cluster, placements rotated table by table. The 4
+# records of slt_lang_aggfunc.test that differ on one SQLite 3.40 database too are allowed.
+CONFORMANCE_BIN ?= $(DEBUG_BIN)
+conformance: build
+	python3 Tests/Conformance/slt.py --bin $(CONFORMANCE_BIN) --placement mixed --max-acu 600 \
+		--allow slt_lang_aggfunc.test:4 \
+		Tests/Corpus/sqllogictest/*.test Tests/Corpus/sqllogictest/evidence/*.test
 
 # Benchmarks against the sqlite3 shell on one file (not part of `make test`). BENCH_ARGS passes
 # options through, e.g. `make bench BENCH_ARGS="--scale 0.1 --shards 8 --scaling"`.

@@ -60,6 +60,9 @@ public enum CLI {
         if let q = inv.string("--query") {
             do { query = try JMESPathExpression(q) } catch { throw .parameter(error.message) }
         }
+        if let url = inv.string("--endpoint-url"), !hasURLScheme(url) {
+            throw .parameter("Bad value for --endpoint-url \"\(url)\": scheme is missing.  Must be of the form http://<hostname>/ or https://<hostname>/")
+        }
         if let which = inv.string("--generate-cli-skeleton") {
             let shape = which == "output" ? (command.output ?? .structure([])) : Parameters.inputShape(command)
             Console.out(AWSRender.json(Parameters.skeleton(shape)))
@@ -79,9 +82,22 @@ public enum CLI {
         let plane = ControlPlane(store: Store(home: Environment.limitlessHome), region: region, log: log)
         let response = try plane.run(command, request)
         request = .null
-        let shown = query.map { $0.evaluate(response) } ?? response
+        var shown = response
+        if let query {
+            // A query that compiles can still fail on the data (an unknown function, a wrong
+            // argument type): aws prints the JMESPath message and exits 255.
+            do { shown = try query.search(response) } catch { throw .other(error.message) }
+        }
         Console.out(AWSRender.render(shown, format: format, operation: operation))
         return 0
+    }
+
+    /// Python's `urlparse(url).scheme` is non-empty: a letter, then letters, digits, `+-.`, then `:`.
+    static func hasURLScheme(_ url: String) -> Bool {
+        guard let colon = url.firstIndex(of: ":") else { return false }
+        let scheme = url[..<colon]
+        guard let first = scheme.unicodeScalars.first, first.properties.isAlphabetic, first.isASCII else { return false }
+        return scheme.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "+-.".unicodeScalars.contains($0)) }
     }
 
     static func runSQL(_ inv: ArgumentParser.Invocation) throws(CLIError) -> Int32 {

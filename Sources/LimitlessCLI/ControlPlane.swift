@@ -73,8 +73,11 @@ struct ControlPlane {
 
         let lock = try store.lock(exclusive: true, mayCreate: true)
         defer { lock?.unlock() }
-        if try store.loadCluster(id) != nil || Files.exists(store.clusterDirectory(id)) {
+        if try store.loadCluster(id) != nil {
             throw .service("DBClusterAlreadyExistsFault", "", "DB Cluster already exists")
+        }
+        if Files.exists(store.clusterDirectory(id)) {
+            throw .other("limitless: \(store.clusterDirectory(id)) exists but holds no cluster.json; move it away or remove it by hand")
         }
         let now = Clock.nowISO8601()
         let hash = Random.string(12, from: Random.lowerAlnum)
@@ -151,8 +154,14 @@ struct ControlPlane {
         let record = Store.Cluster(dbCluster: Shapes.ordered(cluster, CommandTable.dbClusterShape),
                                    settings: settings(from: r), password: password.map(hashPassword))
         try Interrupts.critical { () throws(CLIError) in
-            do throws(CLIError) { try store.saveCluster(record) } catch {
-                try? store.remove(store.clusterDirectory(id))
+            // Build the folder under a scratch name, then rename it into place: a crash leaves
+            // either no cluster or a whole one.
+            let final = store.clusterDirectory(id), building = store.scratch(final, "creating")
+            do throws(CLIError) {
+                try store.write(Files.join(building, "cluster.json"), Store.encode(record))
+                try store.rename(building, final)
+            } catch {
+                try? store.remove(building)
                 throw error
             }
         }
@@ -188,7 +197,10 @@ struct ControlPlane {
         defer { lock?.unlock() }
         var ids = try store.clusterIDs()
         if let wanted = r["DBClusterIdentifier"]?.stringValue {
-            let id = wanted.lowercased()
+            // The identifier or the cluster's ARN (arn:aws:rds:REGION:ACCOUNT:cluster:ID).
+            let parts = wanted.split(separator: ":", omittingEmptySubsequences: false)
+            let name = wanted.hasPrefix("arn:") && parts.count == 7 && parts[5] == "cluster" ? String(parts[6]) : wanted
+            let id = name.lowercased()
             guard ids.contains(id) else { throw clusterNotFound(wanted) }
             ids = [id]
         }
@@ -276,12 +288,11 @@ struct ControlPlane {
         let record = c
         try Interrupts.critical { () throws(CLIError) in
             if newID != id {
-                // Write the new folder completely, then drop the old one.
-                try store.copyTree(store.clusterDirectory(id), store.clusterDirectory(newID))
+                // Rename the folder (atomic), then write the renamed cluster into it.
+                try store.rename(store.clusterDirectory(id), store.clusterDirectory(newID))
                 do throws(CLIError) { try store.saveCluster(record) } catch {
-                    try? store.remove(store.clusterDirectory(newID)); throw error
+                    try? store.rename(store.clusterDirectory(newID), store.clusterDirectory(id)); throw error
                 }
-                try store.remove(store.clusterDirectory(id))
             } else {
                 try store.saveCluster(record)
             }
@@ -319,13 +330,21 @@ struct ControlPlane {
             throw .service("InvalidDBClusterStateFault", "", "Cluster \(id) still has DB shard group \(g.identifier); delete the shard group first.")
         }
         try Interrupts.critical { () throws(CLIError) in
+            let folder = store.clusterDirectory(id)
             if let sid = snapshotID {
-                let dest = Files.join(store.snapshotsDirectory, sid)
-                do throws(CLIError) { try store.copyTree(store.clusterDirectory(id), dest) } catch {
-                    try? store.remove(dest); throw error
+                // Copy under a scratch name, then rename the copy into place.
+                let dest = Files.join(store.snapshotsDirectory, sid), building = store.scratch(dest, "copying")
+                do throws(CLIError) {
+                    try store.copyTree(folder, building)
+                    try store.rename(building, dest)
+                } catch {
+                    try? store.remove(building); throw error
                 }
             }
-            try store.remove(store.clusterDirectory(id))
+            // Move the folder out of sight in one step, then delete it.
+            let trash = store.scratch(folder, "deleting")
+            try store.rename(folder, trash)
+            try store.remove(trash)
         }
         log("removed \(store.clusterDirectory(id))" + (snapshotID.map { "; final snapshot in \(Files.join(store.snapshotsDirectory, $0))" } ?? ""))
         var shown = present(c, shardGroup: nil)
@@ -340,9 +359,10 @@ struct ControlPlane {
         let clusterGiven = r["DBClusterIdentifier"]?.stringValue ?? ""
         let clusterID = clusterGiven.lowercased()
         let maxACU = r["MaxACU"]?.doubleValue ?? 0
-        let minACU = r["MinACU"]?.doubleValue ?? 16
+        // Without --min-acu the group may shrink to the smallest size the service allows.
+        let minACU = r["MinACU"]?.doubleValue ?? min(16, maxACU)
         let redundancy = r["ComputeRedundancy"]?.intValue ?? 0
-        try Rules.checkCapacity(maxACU: maxACU, minACU: min(minACU, r["MinACU"] == nil ? maxACU : minACU), redundancy: redundancy)
+        try Rules.checkCapacity(maxACU: maxACU, minACU: minACU, redundancy: redundancy)
         let lock = try store.lock(exclusive: true)
         defer { lock?.unlock() }
         guard let cluster = try store.loadCluster(clusterID) else { throw clusterNotFound(clusterGiven) }
@@ -364,7 +384,7 @@ struct ControlPlane {
             ("DBShardGroupIdentifier", .string(id)),
             ("DBClusterIdentifier", .string(clusterID)),
             ("MaxACU", .double(maxACU)),
-            ("MinACU", .double(r["MinACU"]?.doubleValue ?? min(16, maxACU))),
+            ("MinACU", .double(minACU)),
             ("ComputeRedundancy", .int(redundancy)),
             ("Status", .string("available")),
             ("PubliclyAccessible", .bool(r["PubliclyAccessible"]?.boolValue ?? false)),

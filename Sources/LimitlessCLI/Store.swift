@@ -131,10 +131,14 @@ struct Store {
         return out
     }
 
-    func saveCluster(_ c: Cluster) throws(CLIError) {
+    static func encode(_ c: Cluster) -> JSON {
         var obj: [(String, JSON)] = [("FormatVersion", .int(Store.formatVersion)), ("DBCluster", c.dbCluster), ("Settings", c.settings)]
         if let p = c.password { obj.append(("MasterUserPassword", p)) }
-        try write(clusterFile(c.identifier), .object(obj))
+        return .object(obj)
+    }
+
+    func saveCluster(_ c: Cluster) throws(CLIError) {
+        try write(clusterFile(c.identifier), Store.encode(c))
     }
 
     func saveShardGroup(_ g: ShardGroup, clusterID: String) throws(CLIError) {
@@ -159,6 +163,18 @@ struct Store {
         Files.syncDirectory(of: path)
     }
 
+    /// Renames atomically (same file system), then makes the change durable.
+    func rename(_ from: String, _ to: String) throws(CLIError) {
+        if Glibc.rename(from, to) != 0 { throw .other("limitless: cannot rename \(from) to \(to): \(SystemError("rename", from))") }
+        Files.syncDirectory(of: to)
+        if Files.parent(from) != Files.parent(to) { Files.syncDirectory(of: from) }
+    }
+
+    /// A name beside `path` for building or discarding it (never a valid identifier).
+    func scratch(_ path: String, _ purpose: String) -> String {
+        Files.join(Files.parent(path), ".\(purpose)-\(path.split(separator: "/").last ?? "")-\(getpid())")
+    }
+
     /// Copies a folder tree (files 0600, folders 0700).
     func copyTree(_ from: String, _ to: String) throws(CLIError) {
         do {
@@ -178,6 +194,11 @@ struct Store {
 enum Interrupts {
     static func install() {
         signal(SIGINT) { _ in _exit(130) }
+        // A parent may have left SIGINT blocked (some process launchers do); Ctrl-C must work.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigprocmask(SIG_UNBLOCK, &set, nil)
     }
 
     static func critical<T>(_ body: () throws(CLIError) -> T) throws(CLIError) -> T {

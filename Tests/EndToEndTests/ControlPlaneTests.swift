@@ -177,6 +177,10 @@ func snapshot(_ home: String) -> [String: String] {
         #expect(clusters["DBClusters"]?.arrayValue?.count == 1)
         let one = try h.run(["describe-db-clusters", "--db-cluster-identifier", "my-limitless-cluster"])
         #expect(one.status == 0)
+        let byARN = try h.run(["describe-db-clusters", "--db-cluster-identifier", "arn:aws:rds:us-east-1:123456789012:cluster:my-limitless-cluster"])
+        #expect(try JSON.parse(byARN.stdout)["DBClusters"]?.arrayValue?.count == 1)
+        let upper = try h.run(["describe-db-clusters", "--db-cluster-identifier", "My-Limitless-Cluster"])
+        #expect(try JSON.parse(upper.stdout)["DBClusters"]?.arrayValue?.count == 1)
         let groups = try JSON.parse(try h.run(["describe-db-shard-groups"]).stdout)
         let byID = try JSON.parse(try h.run(["describe-db-shard-groups", "--db-shard-group-identifier", "my-db-shard-group"]).stdout)
         #expect(groups == byID)
@@ -298,17 +302,29 @@ func snapshot(_ home: String) -> [String: String] {
         #expect(lines.contains { $0.contains("MaxACU") && $0.contains("1000.0") })
     }
 
-    static let jmespathWorks: Bool = {
-        guard let h = try? Harness(), let r = try? h.run(["describe-db-clusters", "--query", "DBClusters"]) else { return false }
-        return r.status == 0
-    }()
-
-    @Test(.enabled(if: jmespathWorks, "JMESPath lands with the Output helper")) func query() throws {
+    @Test func query() throws {
         let h = try seeded()
         let r = try h.run(["describe-db-shard-groups", "--query", "DBShardGroups[0].MaxACU"])
         #expect(r.stdout == "1000.0\n")
         let t = try h.run(["describe-db-clusters", "--query", "DBClusters[].DBClusterIdentifier", "--output", "text"])
         #expect(t.stdout == "my-limitless-cluster\n")
+        let f = try h.run(["describe-db-clusters", "--query", "DBClusters[?Engine=='aurora-postgresql'].{id: DBClusterIdentifier, port: Port}"])
+        #expect(try JSON.parse(f.stdout) == .array([.object([("id", .string("my-limitless-cluster")), ("port", .int(5432))])]))
+        let n = try h.run(["describe-db-shard-groups", "--query", "length(DBShardGroups)"])
+        #expect(n.stdout == "1\n")
+        let c = try h.run(seedShardGroup.map { $0 == "my-db-shard-group" ? "second" : $0 } + ["--query", "Status"])
+        #expect(c.status == 254)  // the cluster already has its group: the query does not hide errors
+        // A bad expression is refused before anything runs.
+        let before = snapshot(h.home)
+        let bad = try h.run(["delete-db-shard-group", "--db-shard-group-identifier", "my-db-shard-group", "--query", "DBClusters["])
+        #expect(bad.status == 252)
+        #expect(bad.stderr.contains("Bad value for --query DBClusters["))
+        #expect(snapshot(h.home) == before)
+        // One that compiles but fails on the data prints JMESPath's message and exits 255.
+        let unknown = try h.run(["describe-db-clusters", "--query", "nope(@)"])
+        #expect(unknown.status == 255)
+        #expect(unknown.stdout == "")
+        #expect(unknown.stderr == "\nUnknown function: nope()\n")
     }
 
     @Test func generateSkeletonAndInputJSON() throws {
@@ -422,6 +438,10 @@ func snapshot(_ home: String) -> [String: String] {
         let n = try h.run([])
         #expect(n.status == 252)
         #expect(n.stderr == Self.usage + "limitless: error: the following arguments are required: command\n")
+        let u = try h.run(["describe-db-clusters", "--endpoint-url", "example.com"])
+        #expect(u.stderr == "\nBad value for --endpoint-url \"example.com\": scheme is missing.  Must be of the form http://<hostname>/ or https://<hostname>/\n")
+        #expect(u.status == 252)
+        #expect(try h.run(["describe-db-clusters", "--endpoint-url", "http://127.0.0.1:5055"]).status == 0)
         let i = try h.run(["create-db-shard-group", "--db-shard-group-identifier", "x", "--db-cluster-identifier", "y",
                            "--max-acu", "1000", "--compute-redundancy", "abc"])
         #expect(i.stderr == Fixture.error("err-non-integer-compute-redundancy.txt").0)
@@ -499,18 +519,19 @@ func snapshot(_ home: String) -> [String: String] {
         #expect(snapshot(h.home) == before)
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "needs the sqlite3 shell"))
-    func deleteShardGroupRefusesWhileUserTablesExist() throws {
+    @Test func deleteShardGroupRefusesWhileUserTablesExist() throws {
         let h = try seeded()
-        let router = h.home + "/clusters/my-limitless-cluster/data/router.db"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        p.arguments = [router, "CREATE TABLE customers(id INTEGER)"]
-        try p.run(); p.waitUntilExit()
+        let made = try h.run(["sql", "--db-cluster-identifier", "my-limitless-cluster", "-c", "CREATE TABLE customers(id int primary key)"])
+        #expect(made.status == 0, "\(made.stderr)")
         let r = try h.run(["delete-db-shard-group", "--db-shard-group-identifier", "my-db-shard-group"])
         #expect(r.status == 254)
         #expect(r.stderr.hasPrefix("\nAn error occurred (InvalidDBShardGroupState) when calling the DeleteDBShardGroup operation: "))
-        #expect(FileManager.default.fileExists(atPath: router))
+        #expect(FileManager.default.fileExists(atPath: h.home + "/clusters/my-limitless-cluster/data/router.db"))
+        let dropped = try h.run(["sql", "--db-cluster-identifier", "my-limitless-cluster", "-c", "DROP TABLE customers"])
+        #expect(dropped.status == 0, "\(dropped.stderr)")
+        let d = try h.run(["delete-db-shard-group", "--db-shard-group-identifier", "my-db-shard-group"])
+        #expect(d.status == 0, "\(d.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: h.home + "/clusters/my-limitless-cluster/data"))
     }
 
     @Test func permissionsAndNoPasswordOnDisk() throws {
@@ -549,6 +570,12 @@ func snapshot(_ home: String) -> [String: String] {
         }
         try original.write(toFile: file, atomically: true, encoding: .utf8)
         #expect(try h.run(["describe-db-shard-groups"]).status == 0)
+        // A stray folder where a cluster would go is reported, not overwritten or listed.
+        try FileManager.default.createDirectory(atPath: h.home + "/clusters/stray", withIntermediateDirectories: true)
+        let stray = try h.run(["create-db-cluster", "--db-cluster-identifier", "stray", "--engine", "aurora-postgresql",
+                               "--master-username", "u", "--master-user-password", "password1"])
+        #expect(stray.status == 255 && stray.stderr.contains(h.home + "/clusters/stray"))
+        #expect(try JSON.parse(try h.run(["describe-db-clusters"]).stdout)["DBClusters"]?.arrayValue?.count == 1)
         let sg = h.home + "/clusters/my-limitless-cluster/shard-group.json"
         try "{\"FormatVersion\": 1}".write(toFile: sg, atomically: true, encoding: .utf8)
         let r = try h.run(["describe-db-shard-groups"])
@@ -598,6 +625,34 @@ func snapshot(_ home: String) -> [String: String] {
             _ = try h.run(args, env: ["LIMITLESS_HOME": home])
             #expect(!FileManager.default.fileExists(atPath: home), "\(args)")
         }
+    }
+
+    @Test func ctrlCExits130AndWritesNothing() throws {
+        let h = try Harness()
+        // Hold the metadata lock so the command waits; then interrupt it.
+        let fd = open(h.home + "/.lock", O_RDWR | O_CREAT, 0o600)
+        #expect(fd >= 0)
+        flock(fd, LOCK_EX)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Harness.binary)
+        p.arguments = seedCluster
+        var env = ProcessInfo.processInfo.environment
+        env["LIMITLESS_HOME"] = h.home
+        p.environment = env
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        usleep(500_000)
+        p.interrupt()
+        // Never hang the suite: give it 5 s, then kill it (the expectation below then fails).
+        for _ in 0..<50 where p.isRunning { usleep(100_000) }
+        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+        flock(fd, LOCK_UN)
+        close(fd)
+        #expect(p.terminationReason == .exit)
+        #expect(p.terminationStatus == 130)
+        #expect(!FileManager.default.fileExists(atPath: h.home + "/clusters/my-limitless-cluster"))
     }
 
     @Test func sqlChecksTheClusterFirst() throws {

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import LimitlessSupport
 import LimitlessEngine
+import SQLSyntax
 
 /// `limitless sql`: runs statements from -c / -f / stdin against a cluster's shard group and
 /// prints each result in the chosen format. See `SQLOptions`.
@@ -60,8 +61,8 @@ public enum SQLCommand {
             _ = try? engine.execute("BEGIN")
         }
         outer: for (name, text) in sources {
-            for stmt in ClusterEngine.splitStatements(text) {
-                if !runOne(stmt, source: name, text: text, offset: 0) { stopped = true; break outer }
+            for stmt in SQLSyntax.splitStatements(text) {
+                if !runOne(stmt.text, source: name, text: text, offset: stmt.start) { stopped = true; break outer }
             }
         }
         if options.singleTransaction {

@@ -15,6 +15,8 @@ public struct ColumnInfo: Sendable, Equatable {
     public var primaryKeyPosition: Int
     /// table_xinfo's `hidden`: 0 normal, 2/3 generated (never written).
     public var hidden: Int
+    /// The DEFAULT expression as SQLite keeps it (`pragma_table_xinfo.dflt_value`), or nil.
+    public var defaultSQL: String? = nil
     public var affinity: Affinity { Affinity(declaredType: declaredType) }
     var isGenerated: Bool { hidden == 2 || hidden == 3 }
 }
@@ -39,6 +41,13 @@ public final class TableInfo: @unchecked Sendable {
         keyIndexes = shardKey.compactMap { k in columns.firstIndex { $0.name.lowercased() == k.lowercased() } }
     }
 
+    /// The column that is an alias of the rowid (a lone `INTEGER PRIMARY KEY`), if any.
+    var rowidAliasIndex: Int? {
+        let pks = columns.indices.filter { columns[$0].primaryKeyPosition > 0 }
+        guard pks.count == 1, columns[pks[0]].declaredType.uppercased() == "INTEGER" else { return nil }
+        return pks[0]
+    }
+
     func columnIndex(_ name: String) -> Int? {
         columns.firstIndex { $0.name.lowercased() == name.lowercased() }
     }
@@ -53,7 +62,8 @@ public final class TableInfo: @unchecked Sendable {
         JSON.array(columns.map { c in
             JSON.object([("name", .string(c.name)), ("type", .string(c.declaredType)),
                          ("collation", .string(c.collation)), ("notnull", .bool(c.notNull)),
-                         ("pk", .int(Int64(c.primaryKeyPosition))), ("hidden", .int(Int64(c.hidden)))])
+                         ("pk", .int(Int64(c.primaryKeyPosition))), ("hidden", .int(Int64(c.hidden))),
+                         ("default", c.defaultSQL.map { .string($0) } ?? .null)])
         }).serialized()
     }
 
@@ -62,7 +72,8 @@ public final class TableInfo: @unchecked Sendable {
         return arr.map { o in
             ColumnInfo(name: o["name"]?.stringValue ?? "", declaredType: o["type"]?.stringValue ?? "",
                        collation: o["collation"]?.stringValue ?? "BINARY", notNull: o["notnull"]?.boolValue ?? false,
-                       primaryKeyPosition: Int(o["pk"]?.intValue ?? 0), hidden: Int(o["hidden"]?.intValue ?? 0))
+                       primaryKeyPosition: Int(o["pk"]?.intValue ?? 0), hidden: Int(o["hidden"]?.intValue ?? 0),
+                       defaultSQL: o["default"]?.stringValue)
         }
     }
 
@@ -73,6 +84,8 @@ public final class TableInfo: @unchecked Sendable {
             var d = quoteIdentifier(c.name)
             if !c.declaredType.isEmpty { d += " " + c.declaredType }
             if c.collation.uppercased() != "BINARY" { d += " COLLATE " + c.collation }
+            // The router evaluates DEFAULT for the columns an INSERT leaves out.
+            if let dflt = c.defaultSQL, !c.isGenerated { d += " DEFAULT (" + dflt + ")" }
             return d
         }.joined(separator: ", ") + ")"
     }

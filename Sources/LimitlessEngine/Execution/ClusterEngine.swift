@@ -29,6 +29,11 @@ public final class ClusterEngine {
     let fault: String?
     var catalogViewsStale = true
     var rowCountAfterConvert = 0
+    var rowidCounters: [Int64: Int64] = [:]
+    var rowCounts: [Int64: Int64] = [:]
+    /// Rows an UPDATE or DELETE … RETURNING changed in table `capturing` (gid).
+    var capturing: Int64?
+    var captured: [[SQLValue]] = []
     /// The error a virtual-table callback raised, with its SQLSTATE (SQLite keeps only the text).
     var pendingError: EngineError?
     /// PostgreSQL semantics: after an error inside BEGIN … COMMIT, everything but the end of the
@@ -107,6 +112,7 @@ public final class ClusterEngine {
     }
 
     func rollbackShardTransactions() {
+        rowidCounters.removeAll()
         for n in shardsInTransaction {
             if let db = shardConnections[n], db.inTransaction { try? db.exec("ROLLBACK") }
         }
@@ -168,13 +174,39 @@ public final class ClusterEngine {
         return map.shard(for: PlacementHash.hash(key))
     }
 
-    func maxValue(table: TableInfo, column: String) throws(EngineError) -> Int64 {
+    /// The next rowid of a sharded table: max(rowid) + 1 over every shard, as one database
+    /// allocates it (kept in memory after the first look; forgotten when a transaction rolls back).
+    func nextRowid(_ table: TableInfo) throws(EngineError) -> Int64 {
+        if let last = rowidCounters[table.gid] { return last &+ 1 }
         var best: Int64 = 0
         for n in 1...catalog.shardCount {
-            let r = try shard(n).query("SELECT max(\(quoteIdentifier(column))) FROM \(quoteIdentifier(table.name))")
+            let r = try shard(n).query("SELECT max(rowid) FROM \(quoteIdentifier(table.name))")
             if case let .integer(v) = r.first?.first ?? .null, v > best { best = v }
         }
-        return best
+        rowidCounters[table.gid] = best
+        return best &+ 1
+    }
+
+    /// Rows in a distributed table (for the planner's estimates): counted once, then kept up to date.
+    func rowCount(_ table: TableInfo) -> Int64 {
+        if let n = rowCounts[table.gid] { return n }
+        var total: Int64 = 0
+        let shards = table.placement == .reference ? [referenceReadShard] : Array(1...catalog.shardCount)
+        for n in shards {
+            if let r = try? shard(n).query("SELECT count(*) FROM \(quoteIdentifier(table.name))"),
+               case let .integer(v) = r.first?.first ?? .null { total += v }
+        }
+        rowCounts[table.gid] = total
+        return total
+    }
+
+    func adjustRowCount(_ table: TableInfo, by delta: Int64) {
+        if let n = rowCounts[table.gid] { rowCounts[table.gid] = max(0, n + delta) }
+    }
+
+    func noteRowid(_ table: TableInfo, _ rowid: Int64) {
+        if let last = rowidCounters[table.gid], rowid <= last { return }
+        rowidCounters[table.gid] = rowid
     }
 
     /// `LIMITLESS_FAULT=shard-N-OPERATION` makes that operation fail on shard N (tests only).
@@ -266,6 +298,26 @@ public final class ClusterEngine {
             if w(1) == "TABLE" { return try alterTable(sql, toks) }
             return try runOnRouter(sql, toks)
         case "REINDEX": return try reindex(sql, toks)
+        case "INSERT", "REPLACE":
+            if catalog.tables.isEmpty { return try runOnRouter(sql, toks) }
+            let all = Tokens.scan(sql)
+            if let into = all.firstIndex(where: { $0.isWord("INTO") }),
+               let (_, name, _) = Tokens.qualifiedName(sql, all, into + 1), let info = catalog.table(name),
+               clauses(all).onConflict != nil {
+                return try upsert(sql, info: info)
+            }
+            return try runOnRouter(insertWithDefaults(sql), toks)
+        case "UPDATE", "DELETE":
+            if catalog.tables.isEmpty { return try runOnRouter(sql, toks) }
+            let all = Tokens.scan(sql)
+            var i = 1
+            if word == "UPDATE", i < all.count, all[i].isWord("OR") { i += 2 }
+            if word == "DELETE", i < all.count, all[i].isWord("FROM") { i += 1 }
+            if let (_, name, _) = Tokens.qualifiedName(sql, all, i), let info = catalog.table(name),
+               let ret = clauses(all).returning {
+                return try writeReturning(sql, toks: all, info: info, returning: ret, verb: word)
+            }
+            return try runOnRouter(sql, toks)
         default: return try runOnRouter(sql, toks)
         }
     }

@@ -21,7 +21,7 @@ struct TableFacts {
         }
         var columns: [ColumnInfo] = []
         var pk: [(Int, String)] = []
-        for r in try scratch.query("SELECT name, type, \"notnull\", pk, hidden FROM pragma_table_xinfo(?)", [.text(name)]) {
+        for r in try scratch.query("SELECT name, type, \"notnull\", pk, hidden, dflt_value FROM pragma_table_xinfo(?)", [.text(name)]) {
             guard case let .text(cname) = r[0] else { continue }
             var type = "", pkPos = 0, hidden = 0, notNull = false
             if case let .text(t) = r[1] { type = t }
@@ -34,8 +34,10 @@ struct TableFacts {
             var coll = "BINARY"
             if sqlite3_table_column_metadata(scratch.handle, "main", name, cname, &declType, &collation, &nn, &ispk, &autoinc) == SQLITE_OK,
                let collation { coll = String(cString: collation) }
+            var dflt: String? = nil
+            if case let .text(d) = r[5] { dflt = d }
             columns.append(ColumnInfo(name: cname, declaredType: type, collation: coll, notNull: notNull,
-                                      primaryKeyPosition: pkPos, hidden: hidden))
+                                      primaryKeyPosition: pkPos, hidden: hidden, defaultSQL: dflt))
             if pkPos > 0 { pk.append((pkPos, cname)) }
         }
         var uniques: [[String]] = []
@@ -190,7 +192,7 @@ extension ClusterEngine {
         let facts = try TableFacts.read([createSQL] + indexSQL, table: realName)
         let info = try makeTableInfo(facts, placement: placement, keys: keys, collocateWith: collocateWith)
         let writable = info.columns.indices.filter { !info.columns[$0].isGenerated }
-        let data = try router.query("SELECT " + writable.map { quoteIdentifier(info.columns[$0].name) }.joined(separator: ", ") + " FROM main.\(quoteIdentifier(realName))")
+        let data = try router.query("SELECT rowid, " + writable.map { quoteIdentifier(info.columns[$0].name) }.joined(separator: ", ") + " FROM main.\(quoteIdentifier(realName))")
         for n in 1...catalog.shardCount {
             let db = try shardForWrite(n)
             try checkFault(shard: n, operation: "ddl")
@@ -205,10 +207,12 @@ extension ClusterEngine {
     }
 
     /// Writes rows straight to the shards that own them (every copy for a reference table).
+    /// Each row starts with its rowid, which the shards keep (so scans merged by rowid keep the order).
     func insertDirect(_ info: TableInfo, columns: [Int], rows: [[SQLValue]]) throws(EngineError) {
-        let sql = "INSERT INTO \(quoteIdentifier(info.name))(" + columns.map { quoteIdentifier(info.columns[$0].name) }.joined(separator: ", ") +
-            ") VALUES(" + columns.map { _ in "?" }.joined(separator: ", ") + ")"
-        for row in rows {
+        let sql = "INSERT INTO \(quoteIdentifier(info.name))(rowid, " + columns.map { quoteIdentifier(info.columns[$0].name) }.joined(separator: ", ") +
+            ") VALUES(?, " + columns.map { _ in "?" }.joined(separator: ", ") + ")"
+        for full in rows {
+            let row = Array(full.dropFirst())
             var targets: [Int]
             if info.placement == .sharded {
                 let key = info.keyIndexes.map { k -> SQLValue in
@@ -224,7 +228,7 @@ extension ClusterEngine {
                 try checkFault(shard: n, operation: "insert")
                 let s = try cachedStatement(shard: n, sql: sql)
                 defer { s.reset() }
-                try s.bind(row)
+                try s.bind(full)
                 while try s.step() {}
             }
         }
@@ -491,5 +495,199 @@ extension TableFacts {
         let real = try db.query("SELECT name FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE", [.text(table)])
         guard case let .text(n) = real.first?.first ?? .null else { throw EngineError("relation \"\(table)\" does not exist", code: "42P01") }
         return try read(sqls, table: n)
+    }
+}
+
+extension ClusterEngine {
+    /// SQLite keeps no DEFAULT for a virtual table's columns, so an INSERT into a distributed
+    /// table that names its columns gets the left-out columns that have a DEFAULT added, with
+    /// their default expressions: `INSERT INTO t(a) VALUES (1)` becomes
+    /// `INSERT INTO t(a, b) SELECT *, (default of b) FROM (VALUES (1))`.
+    func insertWithDefaults(_ sql: String) -> String {
+        let toks = Tokens.scan(sql)
+        guard let into = toks.firstIndex(where: { $0.isWord("INTO") }),
+              let (_, name, afterName) = Tokens.qualifiedName(sql, toks, into + 1),
+              let info = catalog.table(name) else { return sql }
+        var i = afterName
+        if i < toks.count, toks[i].isWord("AS") { i += 2 }
+        let bytes = Array(sql.utf8)
+        func text(_ from: Int, _ to: Int) -> String { String(decoding: bytes[from..<to], as: UTF8.self) }
+        let withDefault = info.columns.filter { $0.defaultSQL != nil && !$0.isGenerated }
+        if withDefault.isEmpty { return sql }
+        if i + 1 < toks.count, toks[i].isWord("DEFAULT"), toks[i + 1].isWord("VALUES") {
+            let cols = withDefault.map { quoteIdentifier($0.name) }.joined(separator: ", ")
+            let vals = withDefault.map { "(" + $0.defaultSQL! + ")" }.joined(separator: ", ")
+            return text(0, toks[i].offset) + "(" + cols + ") VALUES (" + vals + ")" + text(toks[i + 1].end, bytes.count)
+        }
+        guard i < toks.count, toks[i].kind == .punct, toks[i].text == "(" else { return sql }
+        var named = Set<String>()
+        var j = i + 1
+        while j < toks.count, !(toks[j].kind == .punct && toks[j].text == ")") {
+            if toks[j].isName { named.insert(Tokens.name(sql, toks[j]).lowercased()) }
+            j += 1
+        }
+        guard j < toks.count else { return sql }
+        let close = toks[j]
+        let missing = withDefault.filter { !named.contains($0.name.lowercased()) }
+        if missing.isEmpty { return sql }
+        // The source runs to a top-level RETURNING or ON CONFLICT, or the end.
+        var depth = 0
+        var end = bytes.count
+        var k = j + 1
+        while k < toks.count {
+            let t = toks[k]
+            if t.kind == .punct { if t.text == "(" { depth += 1 } else if t.text == ")" { depth -= 1 } }
+            if depth == 0, t.isWord("RETURNING") || (t.isWord("ON") && k + 1 < toks.count && toks[k + 1].isWord("CONFLICT")) {
+                end = t.offset; break
+            }
+            k += 1
+        }
+        let source = text(close.end, end)
+        let cols = missing.map { quoteIdentifier($0.name) }.joined(separator: ", ")
+        let vals = missing.map { "(" + $0.defaultSQL! + ")" }.joined(separator: ", ")
+        return text(0, close.offset) + ", " + cols + ") SELECT *, " + vals + " FROM (" + source + ") WHERE 1 " + text(end, bytes.count)
+    }
+}
+
+// MARK: - Writes SQLite does not do on virtual tables: UPSERT, UPDATE/DELETE … RETURNING
+
+extension ClusterEngine {
+    /// The top-level `RETURNING` and `ON CONFLICT` positions of a statement (byte offsets).
+    func clauses(_ toks: [Token]) -> (returning: Token?, onConflict: Token?) {
+        var depth = 0
+        var returning: Token? = nil, onConflict: Token? = nil
+        for (k, t) in toks.enumerated() {
+            if t.kind == .punct { if t.text == "(" { depth += 1 } else if t.text == ")" { depth -= 1 } }
+            guard depth == 0 else { continue }
+            if returning == nil, t.isWord("RETURNING") { returning = t }
+            if onConflict == nil, t.isWord("ON"), k + 1 < toks.count, toks[k + 1].isWord("CONFLICT") { onConflict = t }
+        }
+        return (returning, onConflict)
+    }
+
+    /// INSERT … ON CONFLICT into a distributed table: the rows are computed at the router, then each
+    /// row's INSERT with the ON CONFLICT clause runs on the shard that owns it (every copy of a
+    /// reference table) — a conflicting row shares the shard key, so it is on that shard.
+    func upsert(_ sql: String, info: TableInfo) throws(EngineError) -> StatementResult {
+        let full = insertWithDefaults(sql)
+        let toks = Tokens.scan(full)
+        let bytes = Array(full.utf8)
+        func text(_ a: Int, _ b: Int) -> String { String(decoding: bytes[a..<b], as: UTF8.self) }
+        guard let into = toks.firstIndex(where: { $0.isWord("INTO") }),
+              let (_, _, afterName) = Tokens.qualifiedName(full, toks, into + 1),
+              let conflict = clauses(toks).onConflict else { return try runOnRouter(full, toks) }
+        let returning = clauses(toks).returning
+        var i = afterName
+        if i < toks.count, toks[i].isWord("AS") { i += 2 }
+        var columns: [Int] = info.columns.indices.filter { !info.columns[$0].isGenerated }
+        var sourceStart = i < toks.count ? toks[i].offset : bytes.count
+        if i < toks.count, toks[i].kind == .punct, toks[i].text == "(" {
+            columns = []
+            var j = i + 1
+            while j < toks.count, !(toks[j].kind == .punct && toks[j].text == ")") {
+                if toks[j].isName {
+                    guard let c = info.columnIndex(Tokens.name(full, toks[j])) else {
+                        throw EngineError("column \"\(Tokens.name(full, toks[j]))\" of relation \"\(info.name)\" does not exist", code: "42703")
+                    }
+                    columns.append(c)
+                }
+                j += 1
+            }
+            sourceStart = j < toks.count ? toks[j].end : bytes.count
+        }
+        let source = text(sourceStart, conflict.offset)
+        let conflictText = text(conflict.offset, returning?.offset ?? bytes.count)
+        let returningText = returning.map { text($0.offset, bytes.count) } ?? ""
+        try refreshCatalogViewsIfNeeded(source)
+        let rows = try router.query("SELECT * FROM (\(source))")
+        let alias = info.rowidAliasIndex
+        var outRows: [[SQLValue]] = []
+        var outColumns: [String] = []
+        var changed = 0
+        let own = !explicitTransaction
+        do throws(EngineError) {
+            for var row in rows {
+                guard row.count == columns.count else {
+                    throw EngineError("INSERT has \(row.count) expressions but \(columns.count) target columns", code: "42601")
+                }
+                var cols = columns
+                var targets: [Int]
+                if info.placement == .sharded {
+                    var key: [SQLValue] = []
+                    for k in info.keyIndexes {
+                        var v: SQLValue = cols.firstIndex(of: k).map { row[$0] } ?? .null
+                        if v == .null, k == alias {
+                            v = .integer(try nextRowid(info))
+                            if let p = cols.firstIndex(of: k) { row[p] = v } else { cols.append(k); row.append(v) }
+                        }
+                        key.append(info.columns[k].affinity.apply(v))
+                    }
+                    targets = [shard(forKey: key, collocation: info.collocationID)]
+                } else {
+                    targets = Array(1...catalog.shardCount)
+                }
+                var names = cols.map { quoteIdentifier(info.columns[$0].name) }
+                var values = row
+                if info.placement == .sharded && alias == nil {
+                    names.insert("rowid", at: 0); values.insert(.integer(try nextRowid(info)), at: 0)
+                }
+                let stmtSQL = "INSERT INTO \(quoteIdentifier(info.name))(" + names.joined(separator: ", ") + ") VALUES (" +
+                    names.map { _ in "?" }.joined(separator: ", ") + ") " + conflictText + " " + returningText
+                for (n, shard) in targets.enumerated() {
+                    let db = try shardForWrite(shard)
+                    try checkFault(shard: shard, operation: "insert")
+                    let s = try db.prepare(stmtSQL)
+                    try s.bind(values)
+                    while try s.step() { if n == 0 { outRows.append(s.row()) } }
+                    if n == 0 {
+                        outColumns = s.columnNames
+                        changed += db.changes
+                        if info.placement == .sharded { noteRowid(info, db.lastInsertRowid) }
+                    }
+                }
+            }
+            if own { commitShardTransactions() }
+        } catch {
+            if own { rollbackShardTransactions() }
+            throw error
+        }
+        rowCounts[info.gid] = nil
+        if returning != nil {
+            return .rows(command: "INSERT 0 \(outRows.count)", columns: outColumns, rows: outRows)
+        }
+        return .command(tag: "INSERT 0 \(changed)", rowsAffected: changed)
+    }
+
+    /// UPDATE / DELETE … RETURNING on a distributed table: the statement runs without RETURNING
+    /// while the virtual table keeps each changed row (after an UPDATE, before a DELETE); the
+    /// RETURNING list is then evaluated over those rows at the router.
+    func writeReturning(_ sql: String, toks: [Token], info: TableInfo, returning: Token, verb: String) throws(EngineError) -> StatementResult {
+        let bytes = Array(sql.utf8)
+        let statement = String(decoding: bytes[0..<returning.offset], as: UTF8.self)
+        let list = String(decoding: bytes[returning.end..<bytes.count], as: UTF8.self)
+        captured = []
+        capturing = info.gid
+        defer { capturing = nil }
+        let result = try runOnRouter(statement, toks)
+        capturing = nil
+        let temp = "limitless_returning"
+        try router.exec("DROP TABLE IF EXISTS temp.\(temp)")
+        try router.exec("CREATE TEMP TABLE \(temp)(" + info.columns.map { c in
+            quoteIdentifier(c.name) + (c.declaredType.isEmpty ? "" : " " + c.declaredType)
+        }.joined(separator: ", ") + ")")
+        let ins = try router.prepare("INSERT INTO temp.\(temp) VALUES (" + info.columns.map { _ in "?" }.joined(separator: ", ") + ")")
+        for row in captured {
+            ins.reset()
+            try ins.bind(row)
+            while try ins.step() {}
+        }
+        let rows = try router.prepare("SELECT \(list) FROM temp.\(temp) AS \(quoteIdentifier(info.name))")
+        var out: [[SQLValue]] = []
+        while try rows.step() { out.append(rows.row()) }
+        let cols = rows.columnNames
+        try router.exec("DROP TABLE IF EXISTS temp.\(temp)")
+        captured = []
+        _ = result
+        return .rows(command: "\(verb) \(out.count)", columns: cols, rows: out)
     }
 }

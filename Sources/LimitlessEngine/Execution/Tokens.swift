@@ -38,7 +38,9 @@ enum Tokens {
                 continue
             }
             let start = i
-            if c == 39 || c == 34 || c == 96 || c == 91 {
+            // `[` quotes a name in SQLite, but not after ARRAY (PostgreSQL's ARRAY['a', 'b']).
+            let arrayBracket = c == 91 && out.last?.isWord("ARRAY") == true
+            if c == 39 || c == 34 || c == 96 || (c == 91 && !arrayBracket) {
                 let close: UInt8 = c == 91 ? 93 : c
                 var text: [UInt8] = []
                 i += 1

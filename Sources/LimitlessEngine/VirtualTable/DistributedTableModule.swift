@@ -214,8 +214,10 @@ final class VirtualTable {
         let n = Int(info.pointee.nConstraint)
         var plan: [String] = []
         var argIndex: Int32 = 0
-        var cost = 1_000_000.0
-        var rows: Int64 = 1_000_000
+        // Estimates from the table's real size, so SQLite orders joins as it would for tables.
+        let total = Double(max(engine.rowCount(self.info), 1))
+        var rows = total
+        var equalities = Set<Int>()
         var keyPinned = Set<Int>()
         for i in 0..<n {
             let c = info.pointee.aConstraint[i]
@@ -239,17 +241,34 @@ final class VirtualTable {
             info.pointee.aConstraintUsage[i].omit = 0
             switch op {
             case SQLITE_INDEX_CONSTRAINT_EQ, SQLITE_INDEX_CONSTRAINT_IS, SQLITE_INDEX_CONSTRAINT_ISNULL:
-                cost /= 20; rows /= 20
+                if !equalities.contains(Int(c.iColumn)) { rows /= 10 }
+                equalities.insert(Int(c.iColumn))
                 if self.info.keyIndexes.contains(Int(c.iColumn)) { keyPinned.insert(Int(c.iColumn)) }
+            case SQLITE_INDEX_CONSTRAINT_ISNOTNULL:
+                break
             default:
-                cost /= 3; rows /= 3
+                rows /= 3
             }
         }
+        let pk = Set(self.info.columns.indices.filter { self.info.columns[$0].primaryKeyPosition > 0 })
+        var unique = false
+        if !pk.isEmpty && pk.isSubset(of: equalities) { rows = 1; unique = true }
+        var shardsScanned = Double(self.info.placement == .sharded ? max(engine.catalog.shardCount, 1) : 1)
         if self.info.placement == .sharded, !self.info.keyIndexes.isEmpty, keyPinned.count == self.info.keyIndexes.count {
-            cost /= Double(max(engine.catalog.shardCount, 1))
+            shardsScanned = 1
         }
-        info.pointee.estimatedCost = max(cost, 1)
-        info.pointee.estimatedRows = max(rows, 1)
+        rows = max(rows, 1)
+        // Like SQLite's own costs: a full scan reads every row; a constrained scan is assumed to
+        // find its rows through the shard's index (a log-time probe per shard visited). Both pay
+        // a small fixed cost per shard.
+        var logTotal = 1.0
+        var t = total
+        while t > 1 { t /= 2; logTotal += 1 }
+        let constrained = !plan.isEmpty
+        let cost = constrained ? rows * 4 + logTotal * shardsScanned + shardsScanned : total * 4 + shardsScanned
+        info.pointee.estimatedCost = cost
+        info.pointee.estimatedRows = Int64(rows)
+        if unique { info.pointee.idxFlags |= SQLITE_INDEX_SCAN_UNIQUE }
         if !plan.isEmpty {
             info.pointee.idxStr = sqliteString(plan.joined(separator: ","))
             info.pointee.needToFreeIdxStr = 1
@@ -282,16 +301,41 @@ final class VirtualTable {
         }
     }
 
-    private func targetShards(forRowid global: Int64) -> [(Int, Int64)] {
+    /// Which shard holds each sharded row the router has seen by rowid (filled by xRowid, read by
+    /// UPDATE and DELETE, which always scan before they write).
+    var rowidShards: [Int64: Int] = [:]
+
+    func remember(rowid: Int64, shard: Int) {
+        if rowidShards.count > 1 << 20 { rowidShards.removeAll() }
+        rowidShards[rowid] = shard
+    }
+
+    private func targetShards(forRowid rowid: Int64) throws -> [(Int, Int64)] {
         if info.placement == .reference {
-            return (1...engine.catalog.shardCount).map { ($0, global) }
+            return (1...engine.catalog.shardCount).map { ($0, rowid) }
         }
-        let (shard, local) = RowidCodec.decode(global)
-        return [(shard, local)]
+        if let s = rowidShards[rowid] { return [(s, rowid)] }
+        for n in 1...engine.catalog.shardCount {
+            if !(try engine.shard(n).query("SELECT 1 FROM \(quoteIdentifier(info.name)) WHERE rowid = ?", [.integer(rowid)])).isEmpty {
+                return [(n, rowid)]
+            }
+        }
+        return []
+    }
+
+    /// The row as a shard holds it (for RETURNING).
+    func capture(shard: Int, rowid: Int64) throws {
+        guard engine.capturing == info.gid else { return }
+        let cols = info.columns.map { quoteIdentifier($0.name) }.joined(separator: ", ")
+        if let row = try engine.shard(shard).query("SELECT \(cols) FROM \(quoteIdentifier(info.name)) WHERE rowid = ?", [.integer(rowid)]).first {
+            engine.captured.append(row)
+        }
     }
 
     func delete(rowid: Int64) throws {
-        for (shard, local) in targetShards(forRowid: rowid) {
+        engine.adjustRowCount(info, by: -1)
+        if let (shard, local) = try targetShards(forRowid: rowid).first { try capture(shard: shard, rowid: local) }
+        for (shard, local) in try targetShards(forRowid: rowid) {
             let conn = try engine.shardForWrite(shard)
             let s = try engine.cachedStatement(shard: shard, sql: "DELETE FROM \(quoteIdentifier(info.name)) WHERE rowid = ?")
             defer { s.reset() }
@@ -304,53 +348,60 @@ final class VirtualTable {
 
     func insert(argv: UnsafeMutablePointer<OpaquePointer?>, argc: Int, conflict: Int32) throws -> Int64 {
         let cols = info.columns.indices.filter { !info.columns[$0].isGenerated }
-        var values: [OpaquePointer?] = cols.map { argv[2 + $0] }
         var shards: [Int]
-        var integerKeyAssigned: Int64? = nil
+        var overrides: [Int: SQLValue] = [:]
+        var explicitRowid: Int64? = nil
+        if sqlite3_value_type(argv[1]) != SQLITE_NULL { explicitRowid = sqlite3_value_int64(argv[1]) }
         if info.placement == .sharded {
+            let alias = info.rowidAliasIndex
             var key: [SQLValue] = []
             for k in info.keyIndexes {
                 let col = info.columns[k]
                 var v = SQLValue(sqliteValue: argv[2 + k])
-                if v == .null, info.keyIndexes.count == 1, col.primaryKeyPosition == 1,
-                   col.declaredType.uppercased() == "INTEGER", info.columns.filter({ $0.primaryKeyPosition > 0 }).count == 1 {
-                    // An INTEGER PRIMARY KEY shard key left NULL: one database would assign
-                    // max(rowid)+1; assign the same over every shard.
-                    let next = try engine.maxValue(table: info, column: col.name) + 1
-                    integerKeyAssigned = next
+                if v == .null, k == alias {
+                    // An INTEGER PRIMARY KEY left NULL: one database would assign max(rowid)+1;
+                    // assign the same over every shard.
+                    let next = try engine.nextRowid(info)
+                    overrides[k] = .integer(next)
                     v = .integer(next)
                 }
                 key.append(col.affinity.apply(v))
+            }
+            if alias == nil && explicitRowid == nil {
+                // Rowids are allocated cluster-wide (max + 1 over every shard, as one database
+                // does), so a scan merged by rowid meets rows in one database's order.
+                explicitRowid = try engine.nextRowid(info)
             }
             shards = [engine.shard(forKey: key, collocation: info.collocationID)]
         } else {
             shards = Array(1...engine.catalog.shardCount)
         }
-        let sql = "INSERT \(conflictClause(conflict))INTO \(quoteIdentifier(info.name))(" +
-            cols.map { quoteIdentifier(info.columns[$0].name) }.joined(separator: ", ") + ") VALUES(" +
+        let withRowid = explicitRowid != nil && info.rowidAliasIndex == nil
+        let sql = "INSERT \(conflictClause(conflict))INTO \(quoteIdentifier(info.name))(" + (withRowid ? "rowid, " : "") +
+            cols.map { quoteIdentifier(info.columns[$0].name) }.joined(separator: ", ") + ") VALUES(" + (withRowid ? "?, " : "") +
             cols.map { _ in "?" }.joined(separator: ", ") + ")"
         var result: Int64 = 0
         for (n, shard) in shards.enumerated() {
             let conn = try engine.shardForWrite(shard)
             let s = try engine.cachedStatement(shard: shard, sql: sql)
             defer { s.reset() }
-            for (i, _) in cols.enumerated() {
-                if let assigned = integerKeyAssigned, cols[i] == info.keyIndexes[0] {
-                    try s.bind(.integer(assigned), at: i + 1)
-                } else {
-                    s.bindValue(values[i], at: i + 1)
-                }
+            var slot = 1
+            if withRowid { try s.bind(.integer(explicitRowid!), at: 1); slot = 2 }
+            for (i, c) in cols.enumerated() {
+                if let o = overrides[c] { try s.bind(o, at: i + slot) } else { s.bindValue(argv[2 + c], at: i + slot) }
             }
             try engine.checkFault(shard: shard, operation: "insert")
             while try s.step() {}
             if conflict == SQLITE_IGNORE && conn.changes == 0 {
                 if n == 0 { throw WriteError(code: SQLITE_CONSTRAINT, message: "") }
             }
-            if n == 0 {
-                result = info.placement == .sharded ? RowidCodec.encode(shard: shard, local: conn.lastInsertRowid) : conn.lastInsertRowid
-            }
+            if n == 0 { result = conn.lastInsertRowid }
         }
-        values.removeAll()
+        if info.placement == .sharded {
+            remember(rowid: result, shard: shards[0])
+            engine.noteRowid(info, result)
+        }
+        engine.adjustRowCount(info, by: 1)
         return result
     }
 
@@ -360,7 +411,8 @@ final class VirtualTable {
             if sqlite3_value_nochange(argv[2 + i]) == 0 { setColumns.append(i) }
         }
         if setColumns.isEmpty { return }
-        let targets = targetShards(forRowid: old)
+        let targets = try targetShards(forRowid: old)
+        if targets.isEmpty { return }
         if info.placement == .sharded {
             let changedKeys = setColumns.filter { info.keyIndexes.contains($0) }
             if !changedKeys.isEmpty {
@@ -390,30 +442,28 @@ final class VirtualTable {
             try engine.checkFault(shard: shard, operation: "update")
             while try s.step() {}
         }
+        if let (shard, local) = targets.first { try capture(shard: shard, rowid: local) }
     }
-}
-
-/// Rowids the router sees for sharded tables: the shard's rowid with the shard's index in the
-/// low 10 bits, so UPDATE and DELETE through the virtual table find the row again.
-enum RowidCodec {
-    static func encode(shard: Int, local: Int64) -> Int64 { (local << 10) | Int64(shard - 1) }
-    static func decode(_ v: Int64) -> (Int, Int64) { (Int(v & 1023) + 1, v >> 10) }
 }
 
 final class VirtualCursor {
     let table: VirtualTable
-    var shards: [Int] = []
-    var position = 0
-    var statement: Statement?
+    /// One open scan per shard that may hold matching rows; rows are merged in rowid order so
+    /// a scan of a sharded table meets rows in the order one database would (rowids are
+    /// allocated cluster-wide, see `VirtualTable.insert`).
+    var scans: [(shard: Int, statement: Statement)] = []
+    var alive: [Bool] = []
+    var currentIndex = -1
     var statementSQL = ""
-    var current: Statement?
     var eof = true
 
     init(table: VirtualTable) { self.table = table }
 
     func close() {
-        if let s = statement { table.engine.returnScan(s, shard: shards.isEmpty ? 0 : shards[min(position, shards.count - 1)], sql: statementSQL) }
-        statement = nil
+        for (shard, s) in scans { table.engine.returnScan(s, shard: shard, sql: statementSQL) }
+        scans = []
+        alive = []
+        currentIndex = -1
     }
 
     func filter(plan: String, argc: Int, argv: UnsafeMutablePointer<OpaquePointer?>?) throws {
@@ -435,11 +485,11 @@ final class VirtualCursor {
                     // affinity, the shard would not; leave that one to the router.
                     let t = sqlite3_value_type(value)
                     if !column.affinity.isNumeric && (t == SQLITE_INTEGER || t == SQLITE_FLOAT) { continue }
-                    if (c.op == SQLITE_INDEX_CONSTRAINT_EQ || c.op == SQLITE_INDEX_CONSTRAINT_IS), t != SQLITE_NULL || c.op == SQLITE_INDEX_CONSTRAINT_IS {
+                    // `col = NULL` (and <, > …) match nothing.
+                    if c.op != SQLITE_INDEX_CONSTRAINT_IS && t == SQLITE_NULL { eof = true; return }
+                    if c.op == SQLITE_INDEX_CONSTRAINT_EQ || c.op == SQLITE_INDEX_CONSTRAINT_IS {
                         keyValues[c.column] = column.affinity.apply(SQLValue(sqliteValue: value))
                     }
-                    // `col = NULL` matches nothing.
-                    if c.op != SQLITE_INDEX_CONSTRAINT_IS && t == SQLITE_NULL { shards = []; eof = true; return }
                 } else if c.op == SQLITE_INDEX_CONSTRAINT_ISNULL {
                     keyValues[c.column] = .null
                 }
@@ -447,11 +497,7 @@ final class VirtualCursor {
                 if c.hasArgument { binds.append(value) }
             }
         }
-        var sql = "SELECT rowid"
-        for c in info.columns { sql += ", " + quoteIdentifier(c.name) }
-        sql += " FROM " + quoteIdentifier(info.name)
-        if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
-        statementSQL = sql
+        var shards: [Int]
         switch info.placement {
         case .reference: shards = [table.engine.referenceReadShard]
         default:
@@ -463,40 +509,50 @@ final class VirtualCursor {
                 shards = Array(1...table.engine.catalog.shardCount)
             }
         }
-        self.binds = binds
-        position = -1
-        try advanceShard()
+        var sql = "SELECT rowid"
+        for c in info.columns { sql += ", " + quoteIdentifier(c.name) }
+        sql += " FROM " + quoteIdentifier(info.name)
+        if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
+        if shards.count > 1 { sql += " ORDER BY rowid" }
+        statementSQL = sql
+        for shard in shards {
+            let s = try table.engine.borrowScan(shard: shard, sql: sql)
+            scans.append((shard, s))
+            for (i, v) in binds.enumerated() { s.bindValue(v, at: i + 1) }
+            alive.append(try s.step())
+        }
+        pick()
     }
 
-    private var binds: [OpaquePointer?] = []
-
-    private func advanceShard() throws {
-        while true {
-            if let s = statement { table.engine.returnScan(s, shard: shards[position], sql: statementSQL); statement = nil }
-            position += 1
-            if position >= shards.count { eof = true; return }
-            let s = try table.engine.borrowScan(shard: shards[position], sql: statementSQL)
-            statement = s
-            for (i, v) in binds.enumerated() { s.bindValue(v, at: i + 1) }
-            if try s.step() { eof = false; return }
+    private func pick() {
+        var best = -1
+        var bestRowid = Int64.max
+        for i in scans.indices where alive[i] {
+            let r = sqlite3_column_int64(scans[i].statement.handle, 0)
+            if best < 0 || r < bestRowid { best = i; bestRowid = r }
         }
+        currentIndex = best
+        eof = best < 0
     }
 
     func next() throws {
-        guard let s = statement else { eof = true; return }
-        if try s.step() { return }
-        try advanceShard()
+        guard currentIndex >= 0 else { eof = true; return }
+        alive[currentIndex] = try scans[currentIndex].statement.step()
+        pick()
     }
 
     func column(_ ctx: OpaquePointer?, _ i: Int) {
-        if sqlite3_vtab_nochange(ctx) != 0 { return }
-        guard let s = statement else { sqlite3_result_null(ctx); return }
-        sqlite3_result_value(ctx, sqlite3_column_value(s.handle, Int32(i + 1)))
+        // Columns an UPDATE leaves alone are not read (sqlite3_vtab_nochange), except the shard
+        // key, whose value tells xUpdate where the row lives.
+        if sqlite3_vtab_nochange(ctx) != 0 && !table.info.keyIndexes.contains(i) { return }
+        guard currentIndex >= 0 else { sqlite3_result_null(ctx); return }
+        sqlite3_result_value(ctx, sqlite3_column_value(scans[currentIndex].statement.handle, Int32(i + 1)))
     }
 
     var rowid: Int64 {
-        guard let s = statement else { return 0 }
-        let local = sqlite3_column_int64(s.handle, 0)
-        return table.info.placement == .sharded ? RowidCodec.encode(shard: shards[position], local: local) : local
+        guard currentIndex >= 0 else { return 0 }
+        let r = sqlite3_column_int64(scans[currentIndex].statement.handle, 0)
+        if table.info.placement == .sharded { table.remember(rowid: r, shard: scans[currentIndex].shard) }
+        return r
     }
 }
