@@ -24,7 +24,7 @@ public struct CompoundTerm: Equatable, Sendable {
 }
 
 public enum SelectCore: Equatable, Sendable {
-    case select(SelectClause)
+    indirect case select(SelectClause)
     case values([[Expr]])
 }
 
