@@ -46,3 +46,26 @@ clean:
 # Parser throughput over the sqllogictest corpus (release build; prints MB/s).
 bench-parse:
 	BENCH_PARSE=1 $(SWIFT) test -c release -Xswiftc -enable-testing --filter ParseBenchmark
+
+# Installs the release binary, the man pages and the bash, zsh and fish completions under
+# $(DESTDIR)$(PREFIX) (e.g. `make install PREFIX=/usr/local`, or DESTDIR=/tmp/stage for packaging).
+# INSTALL_BIN=PATH installs that binary instead of building the release one.
+INSTALL_BIN ?=
+MAN_PAGES = $(wildcard man/*.1)
+.PHONY: install uninstall
+install: $(if $(INSTALL_BIN),,release)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+	    $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 0755 $(or $(INSTALL_BIN),$(RELEASE_BIN)) $(DESTDIR)$(PREFIX)/bin/limitless
+	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 completions/limitless.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/limitless
+	install -m 0644 completions/_limitless $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_limitless
+	install -m 0644 completions/limitless.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/limitless.fish
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/limitless \
+	    $(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(MAN_PAGES))) \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/limitless \
+	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_limitless \
+	    $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/limitless.fish

@@ -13,4 +13,7 @@ static inline int limitless_sqlite3_busy_timeout(sqlite3 *db, int ms) {
 static inline int limitless_sqlite3_config_defensive(sqlite3 *db, int on) {
     return sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, on, (int *)0);
 }
+static inline int limitless_sqlite3_enable_triggers(sqlite3 *db, int on) {
+    return sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, on, (int *)0);
+}
 #endif

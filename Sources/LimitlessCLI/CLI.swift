@@ -32,7 +32,7 @@ public enum CLI {
     static func execute(_ inv: ArgumentParser.Invocation) throws(CLIError) -> Int32 {
         switch inv.command.name {
         case "sql": return try runSQL(inv)
-        case "__complete": return 0  // shell completion arrives with the completion scripts
+        case "__complete": return Completer.main()  // candidates for the shell, one per line
         default: return try runAWS(inv)
         }
     }

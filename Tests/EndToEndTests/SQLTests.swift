@@ -136,6 +136,38 @@ let shardedT = """
     }
 }
 
+@Suite(.serialized) struct SQLRoutingTests {
+    @Test func pinnedKeysRunOnTheOwningShardAlone() throws {
+        let c = try SQLCluster()
+        let setup = shardedT + """
+            INSERT INTO t SELECT value, 'v' || value FROM (WITH RECURSIVE n(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM n WHERE value < 40) SELECT value FROM n);
+            SET rds_aurora.limitless_create_table_mode = 'reference';
+            CREATE TABLE r(id INTEGER PRIMARY KEY, w TEXT);
+            INSERT INTO r SELECT k, 'w' || k FROM t;
+            """
+        #expect(try c.sql(setup).status == 0)
+        // A key whose row is not on shard 1.
+        let files = c.shardFiles
+        var key = 0, holder = ""
+        for k in 1...40 {
+            if let f = try files.dropFirst().first(where: { try c.direct($0, "SELECT count(*) FROM t WHERE k = \(k)") == "1" }) {
+                key = k; holder = f; break
+            }
+        }
+        #expect(key > 0)
+        // Hide every other shard: only a statement sent whole to the owning shard can still run
+        // (the router would read the reference table from shard 1).
+        for f in files where f != holder { try FileManager.default.moveItem(atPath: f, toPath: f + ".away") }
+        let out = try c.lines("SELECT t.k, t.v, r.w FROM t JOIN r ON r.id = t.k WHERE t.k = \(key);")
+        #expect(out.first?["rows"] == .array([.array([.int(Int64(key)), .string("v\(key)"), .string("w\(key)")])]), "\(out)")
+        let spread = try c.sql("SELECT count(*) FROM t;")
+        #expect(spread.status == 1)
+        for f in files where f != holder { try FileManager.default.moveItem(atPath: f + ".away", toPath: f) }
+        let all = try c.lines("SELECT count(*) FROM t JOIN r ON r.id = t.k;")
+        #expect(all.first?["rows"] == .array([.array([.int(40)])]))
+    }
+}
+
 @Suite(.serialized) struct SQLRulesTests {
     @Test func auroraRulesAreEnforced() throws {
         let c = try SQLCluster()
@@ -156,10 +188,11 @@ let shardedT = """
             SET rds_aurora.limitless_create_table_mode = 'nonsense';
             SET rds_aurora.limitless_no_such_thing = 'x';
             SHOW rds_aurora.limitless_create_table_mode;
+            INSERT INTO ok(a) VALUES (9);
             """, ["--on-error", "continue"])
         let codes = out.map { $0["code"]?.stringValue ?? $0["command"]?.stringValue ?? "?" }
         #expect(codes == ["SET", "22023", "SET", "0A000", "0A000", "CREATE TABLE", "0A000", "CREATE INDEX",
-                          "INSERT 0 1", "0A000", "UPDATE 1", "SET", "0A000", "22023", "42704", "SHOW"], "\(codes)")
+                          "INSERT 0 1", "0A000", "UPDATE 1", "SET", "0A000", "22023", "42704", "SHOW", "23502"], "\(codes)")
         #expect(out[9]["error"] == .string("Shard key column update is not supported"))
         #expect(out[15]["rows"] == .array([.array([.string("reference")])]))
     }
@@ -290,6 +323,87 @@ let shardedT = """
     }
 }
 
+@Suite(.serialized) struct SQLWriteTests {
+    @Test func defaultsUpsertAndReturningOnDistributedTables() throws {
+        let c = try SQLCluster()
+        let out = try c.lines("""
+            SET rds_aurora.limitless_create_table_mode = 'sharded';
+            SET rds_aurora.limitless_create_table_shard_key = '{"k"}';
+            CREATE TABLE d(k INTEGER PRIMARY KEY, n INTEGER DEFAULT 5, t TEXT NOT NULL DEFAULT 'x');
+            INSERT INTO d(k) VALUES (1), (2) RETURNING k, n, t;
+            INSERT INTO d(n) VALUES (7);
+            INSERT INTO d VALUES (1, 10, 'y') ON CONFLICT (k) DO UPDATE SET n = d.n + excluded.n RETURNING k, n;
+            INSERT INTO d VALUES (2, 0, 'z'), (9, 0, 'z') ON CONFLICT DO NOTHING;
+            UPDATE d SET n = n * 2 WHERE k <= 2 RETURNING k, n;
+            DELETE FROM d WHERE k = 9 RETURNING k, t;
+            SELECT k, n, t FROM d ORDER BY k;
+            SET rds_aurora.limitless_create_table_mode = 'reference';
+            CREATE TABLE rf(id INTEGER PRIMARY KEY, c INTEGER DEFAULT 0);
+            INSERT INTO rf(id) VALUES (1), (2);
+            INSERT INTO rf(id) VALUES (2), (3) ON CONFLICT (id) DO UPDATE SET c = c + 1;
+            """)
+        #expect(out[3]["rows"] == .array([.array([.int(1), .int(5), .string("x")]), .array([.int(2), .int(5), .string("x")])]))
+        #expect(out[4]["command"] == .string("INSERT 0 1"))
+        #expect(out[5]["rows"] == .array([.array([.int(1), .int(15)])]))
+        #expect(out[6]["command"] == .string("INSERT 0 1"))
+        #expect(out[7]["command"] == .string("UPDATE 2"))
+        #expect(out[8]["rows"] == .array([.array([.int(9), .string("z")])]))
+        #expect(out[9]["rows"] == .array([.array([.int(1), .int(30), .string("x")]), .array([.int(2), .int(10), .string("x")]),
+                                          .array([.int(3), .int(7), .string("x")])]))
+        for f in c.shardFiles {
+            #expect(try c.direct(f, "SELECT group_concat(id || ':' || c) FROM (SELECT * FROM rf ORDER BY id)") == "1:0,2:1,3:0")
+        }
+    }
+
+    @Test func ddlReachesEveryShard() throws {
+        let c = try SQLCluster()
+        let out = try c.lines(shardedT + """
+            INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, 'c');
+            CREATE INDEX t_v ON t(v);
+            ALTER TABLE t ADD COLUMN w INTEGER DEFAULT 7;
+            SELECT k, v, w FROM t ORDER BY k;
+            ALTER TABLE t RENAME TO t2;
+            SELECT count(*) FROM t2 WHERE v = 'b';
+            ALTER TABLE t2 DROP COLUMN k;
+            CREATE TRIGGER t2_ins AFTER INSERT ON t2 BEGIN UPDATE t2 SET w = w + 1 WHERE rowid = new.rowid; END;
+            INSERT INTO t2(k, v) VALUES (4, 'd');
+            SELECT w FROM t2 WHERE k = 4;
+            DROP INDEX t_v;
+            DROP TRIGGER t2_ins;
+            CREATE VIEW big AS SELECT k FROM t2 WHERE k > 1;
+            SELECT count(*) FROM big;
+            DROP TABLE t2;
+            SELECT table_name FROM rds_aurora.limitless_tables;
+            """, ["--on-error", "continue"])
+        let tags = out.map { $0["command"]?.stringValue ?? $0["code"]?.stringValue ?? "?" }
+        #expect(tags == ["SET", "SET", "CREATE TABLE", "INSERT 0 3", "CREATE INDEX", "ALTER TABLE", "SELECT 3", "ALTER TABLE",
+                         "SELECT 1", "0A000", "CREATE TRIGGER", "INSERT 0 1", "SELECT 1", "DROP INDEX", "DROP TRIGGER",
+                         "CREATE VIEW", "SELECT 1", "DROP TABLE", "SELECT 0"], "\(tags)")
+        #expect(out[6]["rows"]?.arrayValue?.first == .array([.int(1), .string("a"), .int(7)]))
+        #expect(out[12]["rows"] == .array([.array([.int(8)])]))
+        #expect(out[16]["rows"] == .array([.array([.int(3)])]))
+        for f in c.shardFiles {
+            #expect(try c.direct(f, "SELECT count(*) FROM sqlite_schema WHERE name IN ('t', 't2', 't_v', 't2_ins')") == "0")
+        }
+    }
+
+    @Test func savepointsSpanTheShards() throws {
+        let c = try SQLCluster()
+        let out = try c.lines(shardedT + """
+            BEGIN;
+            INSERT INTO t VALUES (1, 'a');
+            SAVEPOINT s;
+            INSERT INTO t VALUES (2, 'b'), (3, 'c'), (4, 'd');
+            ROLLBACK TO SAVEPOINT s;
+            INSERT INTO t VALUES (5, 'e');
+            COMMIT;
+            SELECT group_concat(k) FROM t;
+            """)
+        #expect(out.last?["rows"] == .array([.array([.string("1,5")])]))
+        #expect(try c.counts("t").reduce(0, +) == 2)
+    }
+}
+
 @Suite(.serialized) struct SQLContractTests {
     @Test func jsonLinesGolden() throws {
         let c = try SQLCluster()
@@ -327,6 +441,17 @@ let shardedT = """
         #expect(r.stdout == expected)
         #expect(r.stderr.contains("ERROR:  syntax error at or near \"SELEC\"\nLINE 1: SELEC 1\n        ^\n"))
         #expect(r.status == 1)
+    }
+
+    @Test func postgresSpellingsRunThroughTheFrontEnd() throws {
+        let c = try SQLCluster()
+        let out = try c.lines(shardedT + """
+            INSERT INTO t VALUES (1, 'Apple'), (2, 'banana');
+            SELECT k::text FROM t WHERE v ILIKE 'a%';
+            SELECT count(*) FROM t WHERE v IS DISTINCT FROM NULL;
+            """)
+        #expect(out[4]["rows"] == .array([.array([.string("1")])]))
+        #expect(out[5]["rows"] == .array([.array([.int(2)])]))
     }
 
     @Test func exitStatusesAndOnError() throws {

@@ -20,7 +20,6 @@ public enum SQLCommand {
         }
         engine.installInterruptHandler()
         let writer = SQLResultWriter(format: options.output, quiet: options.quiet)
-        var sources: [(name: String, text: String)] = []
         let inputs = options.inputs.isEmpty ? [SQLInput.file("-")] : options.inputs
         var status: Int32 = 0
         var stopped = false
@@ -43,26 +42,36 @@ public enum SQLCommand {
             }
         }
 
-        for input in inputs {
-            switch input {
-            case let .command(s): sources.append(("-c", s))
-            case let .file(path):
-                if path == "-" {
-                    sources.append(("<stdin>", readStandardInput()))
-                } else {
-                    do { sources.append((path, try Files.readText(path))) } catch {
-                        Console.err("limitless: error: \(error.description)\n")
-                        return 1
-                    }
-                }
-            }
-        }
         if options.singleTransaction {
             _ = try? engine.execute("BEGIN")
         }
-        outer: for (name, text) in sources {
-            for stmt in SQLSyntax.splitStatements(text) {
-                if !runOne(stmt.text, source: name, text: text, offset: stmt.start) { stopped = true; break outer }
+        outer: for input in inputs {
+            switch input {
+            case let .command(text):
+                for stmt in SQLSyntax.splitStatements(text) {
+                    if !runOne(stmt.text, source: "-c", text: text, offset: stmt.start) { stopped = true; break outer }
+                }
+            case let .file(path):
+                if path == "-" {
+                    // Standard input is read as it arrives: each statement runs (and its answer
+                    // is flushed) as soon as it is complete, so a client can hold a conversation.
+                    var keepGoing = true
+                    readStatements(fd: 0) { stmt in
+                        keepGoing = runOne(stmt, source: "<stdin>", text: stmt, offset: 0)
+                        return keepGoing
+                    }
+                    if !keepGoing { stopped = true; break outer }
+                } else {
+                    let text: String
+                    do { text = try Files.readText(path) } catch {
+                        Console.err("limitless: error: \(error.description)\n")
+                        status = 1
+                        break outer
+                    }
+                    for stmt in SQLSyntax.splitStatements(text) {
+                        if !runOne(stmt.text, source: path, text: text, offset: stmt.start) { stopped = true; break outer }
+                    }
+                }
             }
         }
         if options.singleTransaction {
@@ -76,15 +85,29 @@ public enum SQLCommand {
         return status
     }
 
-    static func readStandardInput() -> String {
-        var bytes: [UInt8] = []
+    /// Reads `fd` to its end, handing each complete statement to `body` as soon as its bytes
+    /// have arrived (a trailing statement without `;` runs at the end); stops when `body`
+    /// returns false.
+    static func readStatements(fd: Int32, _ body: (String) -> Bool) {
+        var pending: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = buf.withUnsafeMutableBytes { read(0, $0.baseAddress, 65536) }
-            if n < 0 { if errno == EINTR { continue }; break }
-            if n == 0 { break }
-            bytes.append(contentsOf: buf[0..<n])
+        var atEnd = false
+        while !atEnd {
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, 65536) }
+            if n < 0 && errno == EINTR && !ClusterEngine.interrupted { continue }
+            if n <= 0 { atEnd = true } else { pending.append(contentsOf: buf[0..<n]) }
+            // Only whole statements run before the end; the bytes after the last `;` that ends
+            // one wait for more input (they may hold half a character, even).
+            let text = String(decoding: pending, as: UTF8.self)
+            var consumed = 0
+            for stmt in SQLSyntax.splitStatements(text) {
+                if !stmt.isComplete && !atEnd { break }
+                if !body(stmt.text) { return }
+                consumed = stmt.end
+                while consumed < pending.count && pending[consumed] != UInt8(ascii: ";") { consumed += 1 }
+                consumed = min(consumed + 1, pending.count)
+            }
+            if consumed > 0 { pending.removeFirst(consumed) }
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -3,6 +3,7 @@ import CSQLite
 import Glibc
 #endif
 import LimitlessSupport
+import SQLSyntax
 
 /// What one statement gave.
 public enum StatementResult: Equatable, Sendable {
@@ -24,6 +25,16 @@ public final class ClusterEngine {
     /// Shards with an open write transaction, in the order they joined.
     var shardsInTransaction: [Int] = []
     var openSavepoints: [Int] = []
+    /// Two-phase commit: the coordinator, each participant's redo capture (0 = router),
+    /// redo counts at each savepoint level, router savepoints by name.
+    var coordinator: CommitCoordinator!
+    var captures: [Int: RedoCapture] = [:]
+    var captureMarks: [Int: [Int: Int]] = [:]
+    var routerSavepoints: [(String, Int)] = []
+    var twoPhaseInFlight = false
+    /// REPEATABLE READ: one snapshot for the whole transaction, taken at its first statement.
+    var repeatableRead = false
+    var transactionSnapshot: [Int]? = nil
     var statementCache: [String: Statement] = [:]
     var scanPool: [String: [Statement]] = [:]
     let fault: String?
@@ -31,6 +42,11 @@ public final class ClusterEngine {
     var rowCountAfterConvert = 0
     var rowidCounters: [Int64: Int64] = [:]
     var rowCounts: [Int64: Int64] = [:]
+    var rowidLock: FileLock?
+    /// The columns the running UPDATE assigns, for its target table (gid).
+    var updateAssignments: (Int64, Set<String>)?
+    /// The shard the last SELECT ran on whole (tier 1), or nil when it ran at the router.
+    public internal(set) var lastPlanTier: Int?
     /// Rows an UPDATE or DELETE … RETURNING changed in table `capturing` (gid).
     var capturing: Int64?
     var captured: [[SQLValue]] = []
@@ -67,6 +83,10 @@ public final class ClusterEngine {
             try Catalog.initialize(router, shardCount: n, routerCount: 1)
         }
         if catalog.shardCount < 1 { throw EngineError("shard group at \(directory) has no shards", code: "08006") }
+        // Finish what a process that died after deciding left unfinished, before anything else.
+        coordinator = try CommitCoordinator(directory: directory)
+        try coordinator.recover()
+        _ = capture(0, router)
     }
 
     deinit {
@@ -84,7 +104,9 @@ public final class ClusterEngine {
     func shard(_ n: Int) throws(EngineError) -> Database {
         if let db = shardConnections[n] { return db }
         let db = try Database(path: Files.join(directory, ShardGroupStorage.shardFileName(n)))
-        try db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL")
+        // NORMAL: a shard's commit is made durable by the commit path itself — an fsync of its
+        // WAL when it commits alone, the coordinator's decision when it commits with others.
+        try db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL")
         shardConnections[n] = db
         return db
     }
@@ -93,26 +115,26 @@ public final class ClusterEngine {
     func shardForWrite(_ n: Int) throws(EngineError) -> Database {
         let db = try shard(n)
         if !shardsInTransaction.contains(n) {
-            try db.exec("BEGIN IMMEDIATE")
+            if db.inTransaction {
+                // Repeatable read: the shard's snapshot is open; its first write upgrades it (and
+                // fails with 40001 if another transaction changed the shard since).
+            } else {
+                try beginImmediate(n, db)
+            }
+            try shardTransactionStarted(n, db)
             shardsInTransaction.append(n)
             for level in openSavepoints { try db.exec("SAVEPOINT s\(level)") }
         }
         return db
     }
 
-    func commitShardTransactions() {
-        // Issue 6 replaces this with two-phase commit; until then the shards commit in turn.
-        for n in shardsInTransaction {
-            if let db = shardConnections[n], db.inTransaction {
-                if (try? db.exec("COMMIT")) == nil { try? db.exec("ROLLBACK") }
-            }
-        }
-        shardsInTransaction.removeAll()
-        openSavepoints.removeAll()
+    func releaseRowidLock() {
+        if let l = rowidLock { l.unlock(); rowidLock = nil }
     }
 
     func rollbackShardTransactions() {
         rowidCounters.removeAll()
+        releaseRowidLock()
         for n in shardsInTransaction {
             if let db = shardConnections[n], db.inTransaction { try? db.exec("ROLLBACK") }
         }
@@ -121,6 +143,7 @@ public final class ClusterEngine {
     }
 
     func shardSavepoint(_ level: Int) {
+        markCaptures(level)
         openSavepoints.removeAll { $0 >= level }
         openSavepoints.append(level)
         for n in shardsInTransaction { try? shardConnections[n]?.exec("SAVEPOINT s\(level)") }
@@ -135,6 +158,7 @@ public final class ClusterEngine {
     func shardRollbackTo(_ level: Int) {
         guard openSavepoints.contains(level) else { return }
         for n in shardsInTransaction { try? shardConnections[n]?.exec("ROLLBACK TO s\(level)") }
+        rewindCaptures(level)
         openSavepoints.removeAll { $0 > level }
     }
 
@@ -176,7 +200,19 @@ public final class ClusterEngine {
 
     /// The next rowid of a sharded table: max(rowid) + 1 over every shard, as one database
     /// allocates it (kept in memory after the first look; forgotten when a transaction rolls back).
+    ///
+    /// Allocation is serialised between processes by an advisory lock on `rowids.lock` in the data
+    /// folder, taken at the first allocation of a transaction (the counters are then re-read from
+    /// the shards) and held until its shards commit or roll back.
     func nextRowid(_ table: TableInfo) throws(EngineError) -> Int64 {
+        if rowidLock == nil {
+            do {
+                rowidLock = try FileLock(path: Files.join(directory, "rowids.lock"))
+            } catch {
+                throw EngineError("could not lock \(directory)/rowids.lock: \(error)", code: "55P03")
+            }
+            rowidCounters.removeAll()
+        }
         if let last = rowidCounters[table.gid] { return last &+ 1 }
         var best: Int64 = 0
         for n in 1...catalog.shardCount {
@@ -257,8 +293,20 @@ public final class ClusterEngine {
         if transactionFailed && !endsBlock {
             throw EngineError("current transaction is aborted, commands ignored until end of transaction block", code: "25P02")
         }
-        do {
-            return try dispatch(sql, toks, word)
+        do throws(EngineError) {
+            // REPEATABLE READ: the transaction's snapshot is fixed at its first statement.
+            if explicitTransaction && repeatableRead && !endsBlock { try takeTransactionSnapshot() }
+            do throws(EngineError) {
+                return try dispatch(sql, toks, word)
+            } catch where error.code == "42601" {
+                // PostgreSQL spellings SQLite does not know (`x::int`, ILIKE, …): the front end
+                // parses them and prints SQLite's form; run that instead when it differs.
+                guard let parsed = try? SQLSyntax.parse(sql), parsed.count == 1 else { throw error }
+                let printed = parsed[0].sql
+                if printed == sql { throw error }
+                let ptoks = Tokens.scan(printed, limit: 64)
+                return try dispatch(printed, ptoks, ptoks.first?.kind == .word ? ptoks[0].text : "")
+            }
         } catch {
             if explicitTransaction { transactionFailed = true }
             throw error
@@ -272,10 +320,15 @@ public final class ClusterEngine {
         case "RESET": return try reset(sql, toks)
         case "SHOW": return try show(sql, toks)
         case "CALL": return try call(sql, toks)
-        case "BEGIN", "START": return try begin()
+        case "BEGIN", "START": return try begin(toks)
         case "COMMIT", "END": return try commit()
         case "ROLLBACK", "ABORT":
-            if toks.contains(where: { $0.isWord("TO") }) { return try runOnRouter(sql, toks) }
+            if toks.contains(where: { $0.isWord("TO") }) {
+                // ROLLBACK TO SAVEPOINT ends PostgreSQL's failed state for the block.
+                _ = try runOnRouter(sql, toks)
+                transactionFailed = false
+                return .command(tag: "ROLLBACK", rowsAffected: nil)
+            }
             return try rollback()
         case "CREATE":
             var i = 1
@@ -298,8 +351,15 @@ public final class ClusterEngine {
             if w(1) == "TABLE" { return try alterTable(sql, toks) }
             return try runOnRouter(sql, toks)
         case "REINDEX": return try reindex(sql, toks)
+        case "SELECT":
+            lastPlanTier = nil
+            if !catalog.tables.isEmpty, let target = singleShardTarget(sql) {
+                return try runOnShard(target, sql)
+            }
+            return try runOnRouter(sql, toks)
         case "INSERT", "REPLACE":
             if catalog.tables.isEmpty { return try runOnRouter(sql, toks) }
+            try checkShardKeyGiven(sql)
             let all = Tokens.scan(sql)
             if let into = all.firstIndex(where: { $0.isWord("INTO") }),
                let (_, name, _) = Tokens.qualifiedName(sql, all, into + 1), let info = catalog.table(name),
@@ -313,8 +373,15 @@ public final class ClusterEngine {
             var i = 1
             if word == "UPDATE", i < all.count, all[i].isWord("OR") { i += 2 }
             if word == "DELETE", i < all.count, all[i].isWord("FROM") { i += 1 }
-            if let (_, name, _) = Tokens.qualifiedName(sql, all, i), let info = catalog.table(name),
-               let ret = clauses(all).returning {
+            guard let (_, name, _) = Tokens.qualifiedName(sql, all, i), let info = catalog.table(name) else {
+                return try runOnRouter(sql, toks)
+            }
+            if word == "UPDATE", info.placement == .sharded,
+               let stmt = try? SQLSyntax.parseOne(sql), case let .update(u) = stmt.kind {
+                updateAssignments = (info.gid, Set(u.sets.flatMap(\.columns).map { $0.lowercased() }))
+            }
+            defer { updateAssignments = nil }
+            if let ret = clauses(all).returning {
                 return try writeReturning(sql, toks: all, info: info, returning: ret, verb: word)
             }
             return try runOnRouter(sql, toks)
@@ -327,6 +394,7 @@ public final class ClusterEngine {
     func refreshCatalogViewsIfNeeded(_ sql: String) throws(EngineError) {
         guard sql.utf8.count >= 10, sql.lowercased().contains("rds_aurora") else { return }
         try refreshCatalogViews()
+        try refreshPreparedTransactions()
     }
 
     /// Runs a statement on the router connection, where distributed tables are virtual tables.
@@ -337,6 +405,11 @@ public final class ClusterEngine {
         let columns = stmt.columnNames
         var rows: [[SQLValue]] = []
         let before = sqlite3_total_changes64(router.handle)
+        // A read sees every shard at one instant (never half a distributed commit). Views and
+        // subqueries can reach any distributed table, so every read takes the snapshot once
+        // the shard group has one.
+        let snapshot = stmt.isReadOnly && !catalog.tables.isEmpty && transactionSnapshot == nil ? try beginReadSnapshot() : []
+        defer { endReadSnapshot(snapshot) }
         do throws(EngineError) {
             while try stmt.step() {
                 if !columns.isEmpty { rows.append(stmt.row()) }
@@ -354,6 +427,7 @@ public final class ClusterEngine {
             case "INSERT", "REPLACE": tag = "INSERT 0 \(rows.count)"
             case "UPDATE": tag = "UPDATE \(rows.count)"
             case "DELETE": tag = "DELETE \(rows.count)"
+            case "EXPLAIN": tag = "EXPLAIN"
             default: tag = "SELECT \(rows.count)"
             }
             return .rows(command: tag, columns: columns, rows: rows)
@@ -399,12 +473,16 @@ public final class ClusterEngine {
 
     // MARK: transactions
 
-    func begin() throws(EngineError) -> StatementResult {
+    func begin(_ toks: [Token] = []) throws(EngineError) -> StatementResult {
         if explicitTransaction {
             Console.err("WARNING:  there is already a transaction in progress\n")
             return .command(tag: "BEGIN", rowsAffected: nil)
         }
+        let level = try isolationLevel(toks)
         try router.exec("BEGIN")
+        repeatableRead = level == "repeatable read"
+        captures[0]?.reset()
+        routerSavepoints.removeAll()
         explicitTransaction = true
         transactionFailed = false
         settingsAtBegin = settings
@@ -420,12 +498,14 @@ public final class ClusterEngine {
             _ = try rollback()
             return .command(tag: "ROLLBACK", rowsAffected: nil)
         }
+        pendingError = nil
         do {
-            if router.inTransaction { try router.exec("COMMIT") }
-            commitShardTransactions()
+            try commitAll()
         } catch {
+            let e = pendingError ?? error
+            pendingError = nil
             _ = try? rollback()
-            throw error
+            throw e
         }
         endTransaction(keepSettings: true)
         return .command(tag: "COMMIT", rowsAffected: nil)
@@ -446,6 +526,7 @@ public final class ClusterEngine {
     }
 
     private func endTransaction(keepSettings: Bool) {
+        endTransactionSnapshot()
         if !keepSettings, let s = settingsAtBegin { settings = s }
         settings.endTransaction()
         settingsAtBegin = nil
@@ -457,14 +538,14 @@ public final class ClusterEngine {
     /// none does. Inside BEGIN … COMMIT it joins the open transaction instead.
     func atomically<T>(allShards: Bool = true, _ body: () throws(EngineError) -> T) throws(EngineError) -> T {
         let own = !explicitTransaction
-        if own { try router.exec("BEGIN IMMEDIATE") }
+        if own {
+            try router.exec("BEGIN IMMEDIATE")
+            captures[0]?.reset()
+        }
         do {
             if allShards { for n in 1...catalog.shardCount { _ = try shardForWrite(n) } }
             let result = try body()
-            if own {
-                try router.exec("COMMIT")
-                commitShardTransactions()
-            }
+            if own { try commitAll() }
             dropStatementCaches()
             return result
         } catch {

@@ -164,6 +164,8 @@ extension ClusterEngine {
 
     /// Adds a table to the catalog and declares its virtual table at the router.
     func register(_ info: TableInfo) throws(EngineError) {
+        rowCounts[info.gid] = nil
+        rowidCounters[info.gid] = nil
         try catalog.insert(info, db: router)
         catalog.tables[info.name.lowercased()] = info
         try router.exec("CREATE VIRTUAL TABLE \(quoteIdentifier(info.name)) USING limitless_table")
@@ -503,6 +505,32 @@ extension ClusterEngine {
     /// table that names its columns gets the left-out columns that have a DEFAULT added, with
     /// their default expressions: `INSERT INTO t(a) VALUES (1)` becomes
     /// `INSERT INTO t(a, b) SELECT *, (default of b) FROM (VALUES (1))`.
+    /// An INSERT into a sharded table whose column list leaves out a shard-key column (that has no
+    /// DEFAULT and is not an INTEGER PRIMARY KEY the engine numbers) cannot be placed.
+    func checkShardKeyGiven(_ sql: String) throws(EngineError) {
+        let toks = Tokens.scan(sql)
+        guard let into = toks.firstIndex(where: { $0.isWord("INTO") }),
+              let (_, name, afterName) = Tokens.qualifiedName(sql, toks, into + 1),
+              let info = catalog.table(name), info.placement == .sharded else { return }
+        var i = afterName
+        if i < toks.count, toks[i].isWord("AS") { i += 2 }
+        var named = Set<String>()
+        if i + 1 < toks.count, toks[i].isWord("DEFAULT"), toks[i + 1].isWord("VALUES") {
+        } else if i < toks.count, toks[i].kind == .punct, toks[i].text == "(" {
+            var j = i + 1
+            while j < toks.count, !(toks[j].kind == .punct && toks[j].text == ")") {
+                if toks[j].isName { named.insert(Tokens.name(sql, toks[j]).lowercased()) }
+                j += 1
+            }
+        } else { return }
+        for k in info.keyIndexes {
+            let c = info.columns[k]
+            if !named.contains(c.name.lowercased()) && c.defaultSQL == nil && k != info.rowidAliasIndex {
+                throw EngineError("shard key column \"\(c.name)\" of sharded table \"\(info.name)\" is missing from the INSERT", code: "23502")
+            }
+        }
+    }
+
     func insertWithDefaults(_ sql: String) -> String {
         let toks = Tokens.scan(sql)
         guard let into = toks.firstIndex(where: { $0.isWord("INTO") }),
@@ -646,7 +674,7 @@ extension ClusterEngine {
                     }
                 }
             }
-            if own { commitShardTransactions() }
+            if own { try commitShardTransactions() }
         } catch {
             if own { rollbackShardTransactions() }
             throw error

@@ -34,6 +34,11 @@ let SQLITE_TRANSIENT_PTR = unsafeBitCast(Int(-1), to: sqlite3_destructor_type.se
 final class Database {
     let handle: OpaquePointer
     let path: String
+    /// Set while this connection is a participant whose redo is captured: schema statements
+    /// run through `exec` are recorded (row changes arrive through the pre-update hook).
+    weak var capture: RedoCapture?
+    /// How long a statement waits for another process's lock before failing.
+    static let busyTimeoutMilliseconds: Int32 = 10_000
 
     init(path: String, create: Bool = false) throws(EngineError) {
         var db: OpaquePointer?
@@ -46,7 +51,7 @@ final class Database {
         }
         handle = db
         self.path = path
-        limitless_sqlite3_busy_timeout(db, 10_000)
+        limitless_sqlite3_busy_timeout(db, Database.busyTimeoutMilliseconds)
         sqlite3_extended_result_codes(db, 1)
     }
 
@@ -71,6 +76,7 @@ final class Database {
             sqlite3_free(err)
             throw Database.translate(rc: rc, message: msg, offset: -1)
         }
+        if let capture, Database.isSchemaStatement(sql) { capture.recordStatement(sql) }
     }
 
     func prepare(_ sql: String) throws(EngineError) -> Statement {
@@ -93,6 +99,14 @@ final class Database {
         let s = try prepare(sql)
         try s.bind(bindings)
         while try s.step() {}
+    }
+
+    /// CREATE / DROP / ALTER (not of TEMP objects): schema changes that redo must repeat.
+    static func isSchemaStatement(_ sql: String) -> Bool {
+        let toks = Tokens.scan(sql, limit: 2)
+        guard let first = toks.first, first.kind == .word else { return false }
+        guard ["CREATE", "DROP", "ALTER"].contains(first.text) else { return false }
+        return !(toks.count > 1 && (toks[1].isWord("TEMP") || toks[1].isWord("TEMPORARY")))
     }
 
     var changes: Int { Int(sqlite3_changes(handle)) }
@@ -161,6 +175,9 @@ final class Database {
             return EngineError(message, code: "0A000")
         }
         if primary == SQLITE_TOOBIG { return EngineError(message, code: "54000") }
+        if rc == SQLITE_BUSY | (2 << 8) {  // SQLITE_BUSY_SNAPSHOT (a macro Swift does not import)
+            return EngineError("could not serialize access due to concurrent update", code: "40001")
+        }
         if primary == SQLITE_BUSY || primary == SQLITE_LOCKED { return EngineError(message, code: "55P03") }
         if primary == SQLITE_INTERRUPT { return EngineError("canceling statement due to user request", code: "57014") }
         if primary == SQLITE_ERROR { return EngineError(message, code: "42000") }

@@ -151,10 +151,17 @@ nonisolated(unsafe) var limitlessTableModule: sqlite3_module = {
         }
     }
     m.xBegin = { p in SQLITE_OK }
-    m.xSync = { p in SQLITE_OK }
-    m.xCommit = { p in
-        vtabObject(p).engine.commitShardTransactions(); return SQLITE_OK
+    // The shards commit (two-phase when several changed) before the router does: a failure
+    // here aborts the router's commit too, so the statement fails as a whole.
+    m.xSync = { p in
+        do { try vtabObject(p).engine.commitShardTransactions() } catch {
+            vtabObject(p).engine.pendingError = error as? EngineError
+            setError(p, error.message)
+            return SQLITE_ERROR
+        }
+        return SQLITE_OK
     }
+    m.xCommit = { p in SQLITE_OK }
     m.xRollback = { p in
         vtabObject(p).engine.rollbackShardTransactions(); return SQLITE_OK
     }
@@ -410,8 +417,26 @@ final class VirtualTable {
         for i in info.columns.indices where !info.columns[i].isGenerated {
             if sqlite3_value_nochange(argv[2 + i]) == 0 { setColumns.append(i) }
         }
+        // Key columns are always read (their values place the row), so they never look
+        // unchanged: the UPDATE's own SET list says whether one is assigned.
+        if info.placement == .sharded, let (gid, assigned) = engine.updateAssignments, gid == info.gid {
+            setColumns.removeAll { info.keyIndexes.contains($0) && !assigned.contains(info.columns[$0].name.lowercased()) }
+        }
         if setColumns.isEmpty { return }
-        let targets = try targetShards(forRowid: old)
+        var targets = try targetShards(forRowid: old)
+        if info.placement == .sharded {
+            // The key's values (always read, even when unchanged) name the shard outright.
+            var key: [SQLValue] = []
+            for k in info.keyIndexes {
+                let v = argv[2 + k]
+                if sqlite3_value_nochange(v) != 0 { key = []; break }
+                key.append(info.columns[k].affinity.apply(SQLValue(sqliteValue: v)))
+            }
+            if !key.isEmpty, let (gid, _) = engine.updateAssignments, gid == info.gid,
+               !setColumns.contains(where: { info.keyIndexes.contains($0) }) {
+                targets = [(engine.shard(forKey: key, collocation: info.collocationID), old)]
+            }
+        }
         if targets.isEmpty { return }
         if info.placement == .sharded {
             let changedKeys = setColumns.filter { info.keyIndexes.contains($0) }

@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+import LimitlessSupport
+
+/// Two-phase commit through the binary: the process is killed (SIGKILL, as `kill -9`) at each
+/// named point of the protocol, and the next open must find the transaction all there or not
+/// at all — all there exactly when the decision was written.
+@Suite(.serialized) struct TransactionTests {
+    static let setup = """
+        SET rds_aurora.limitless_create_table_mode = 'sharded';
+        SET rds_aurora.limitless_create_table_shard_key = '{"id"}';
+        CREATE TABLE acct (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL CHECK (balance >= 0));
+        INSERT INTO acct VALUES (1, 100), (2, 100), (3, 100), (4, 100), (5, 100), (6, 100), (7, 100), (8, 100);
+        """
+
+    /// Moves 10 from account 1 to every other account: touches every shard.
+    static let transfer = """
+        BEGIN;
+        UPDATE acct SET balance = balance - 70 WHERE id = 1;
+        UPDATE acct SET balance = balance + 10 WHERE id > 1;
+        COMMIT;
+        """
+
+    static func balances(_ c: SQLCluster) throws -> [JSON] {
+        let lines = try c.lines("SELECT id, balance FROM acct ORDER BY id;")
+        return lines.first?["rows"]?.arrayValue ?? []
+    }
+
+    static let before: [JSON] = (1...8).map { .array([.int(Int64($0)), .int(100)]) }
+    static let after: [JSON] = (1...8).map { .array([.int(Int64($0)), .int($0 == 1 ? 30 : 110)]) }
+
+    @Test(arguments: [
+        ("before-decision", false),
+        ("after-decision", true),
+        ("after-participant-1", true),
+        ("after-participant-2", true),
+        ("after-done", true),
+    ])
+    func killedAtEachPointRecoversAllOrNothing(point: String, committed: Bool) throws {
+        let c = try SQLCluster()
+        #expect(try c.sql(Self.setup).status == 0)
+        let r = try c.sql(Self.transfer, env: ["LIMITLESS_FAULT": point])
+        #expect(r.status == 9, "killed by SIGKILL at \(point): \(r.stderr)")
+        #expect(!r.stdout.contains("\"COMMIT\""), "COMMIT was never acknowledged")
+        // Before anything opens the cluster again, the decision is still pending exactly when
+        // the process died between deciding and finishing.
+        let pending = try c.direct(c.dataDirectory + "/coordinator.db",
+                                   "SELECT count(*) FROM limitless_decision WHERE done = 0")
+        #expect(pending == (committed && point != "after-done" ? "1" : "0"), "\(point)")
+        #expect(try Self.balances(c) == (committed ? Self.after : Self.before), "\(point)")
+        // Recovery ran on that open: nothing is left in doubt.
+        let xacts = try c.lines("SELECT count(*) FROM rds_aurora.limitless_stat_prepared_xacts;")
+        #expect(xacts.first?["rows"] == .array([.array([.int(0)])]))
+    }
+
+    @Test func aFailedStatementAbortsTheBlockAndCommitAnswersRollback() throws {
+        let c = try SQLCluster()
+        #expect(try c.sql(Self.setup).status == 0)
+        let lines = try c.lines("""
+            BEGIN;
+            UPDATE acct SET balance = balance + 1000 WHERE id > 4;
+            UPDATE acct SET balance = balance - 1000 WHERE id = 1;
+            SELECT 1;
+            COMMIT;
+            """, ["--on-error", "continue"])
+        #expect(lines.map { $0["command"]?.stringValue ?? $0["code"]?.stringValue ?? "" } ==
+                ["BEGIN", "UPDATE 4", "23514", "25P02", "ROLLBACK"])
+        #expect(try Self.balances(c) == Self.before)
+    }
+
+    @Test func aStatementOverEveryShardCommitsThroughTheCoordinator() throws {
+        let c = try SQLCluster()
+        #expect(try c.sql(Self.setup).status == 0)
+        #expect(try c.sql("UPDATE acct SET balance = balance + 1;").status == 0)
+        let decided = try c.direct(c.dataDirectory + "/coordinator.db", "SELECT count(*) FROM limitless_decision")
+        #expect((Int(decided) ?? 0) >= 1, "a multi-shard write went through a decision")
+        for file in c.shardFiles {
+            let markers = try c.direct(file, "SELECT count(*) FROM limitless_applied")
+            #expect((Int(markers) ?? 0) >= 1, "\(file) carries the transaction's marker")
+        }
+        let sum = try c.lines("SELECT sum(balance) FROM acct;")
+        #expect(sum.first?["rows"] == .array([.array([.int(808)])]))
+    }
+
+    /// A `limitless sql` session held open, fed one statement at a time.
+    final class Session {
+        let p = Process()
+        let input = Pipe(), output = Pipe()
+        init(_ c: SQLCluster) throws {
+            p.executableURL = URL(fileURLWithPath: Harness.binary)
+            p.arguments = ["sql", "--db-cluster-identifier", c.id, "--output", "json", "--on-error", "continue"]
+            var env = ProcessInfo.processInfo.environment
+            env["LIMITLESS_HOME"] = c.h.home
+            p.environment = env
+            p.standardInput = input
+            p.standardOutput = output
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+        }
+        func send(_ sql: String) throws -> JSON {
+            input.fileHandleForWriting.write(Data((sql + ";\n").utf8))
+            var line = Data()
+            while true {
+                let b = output.fileHandleForReading.readData(ofLength: 1)
+                if b.isEmpty || b == Data("\n".utf8) { break }
+                line.append(b)
+            }
+            return try JSON.parse(String(decoding: line, as: UTF8.self))
+        }
+        func close() {
+            try? input.fileHandleForWriting.close()
+            p.waitUntilExit()
+        }
+    }
+
+    @Test func repeatableReadKeepsOneSnapshotAndReadCommittedDoesNot() throws {
+        let c = try SQLCluster()
+        #expect(try c.sql(Self.setup).status == 0)
+        let rr = try Session(c), rc = try Session(c)
+        defer { rr.close(); rc.close() }
+        #expect(try rr.send("START TRANSACTION ISOLATION LEVEL REPEATABLE READ")["command"] == .string("BEGIN"))
+        #expect(try rr.send("SELECT sum(balance) FROM acct")["rows"] == .array([.array([.int(800)])]))
+        #expect(try rc.send("BEGIN")["command"] == .string("BEGIN"))
+        #expect(try rc.send("SELECT sum(balance) FROM acct")["rows"] == .array([.array([.int(800)])]))
+        // Another process commits a change on every shard.
+        #expect(try c.sql("UPDATE acct SET balance = balance + 1;").status == 0)
+        #expect(try rr.send("SELECT sum(balance) FROM acct")["rows"] == .array([.array([.int(800)])]))
+        #expect(try rc.send("SELECT sum(balance) FROM acct")["rows"] == .array([.array([.int(808)])]))
+        // Writing a row changed since the snapshot is a serialization failure, as in PostgreSQL.
+        #expect(try rr.send("UPDATE acct SET balance = 0 WHERE id = 3")["code"] == .string("40001"))
+        #expect(try rr.send("COMMIT")["command"] == .string("ROLLBACK"))
+        #expect(try rc.send("COMMIT")["command"] == .string("COMMIT"))
+        #expect(try rr.send("BEGIN ISOLATION LEVEL SERIALIZABLE")["code"] == .string("0A000"))
+    }
+}
