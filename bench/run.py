@@ -19,19 +19,25 @@ TARGETS = {"W1": 1.2, "W2": 1.3, "W3": 0.6, "W4": 0.6, "W5": 1.5, "W6": 1.5, "W7
 
 
 def measure(argv, stdin_path=None, env=None):
-    """Runs argv once; returns (wall seconds, peak RSS in MiB). Output is discarded."""
+    """Runs argv once; returns (wall seconds, peak RSS in MiB). Output is discarded.
+
+    The peak comes from GNU time (`%M`), which reads the exec'd program's own rusage: a child
+    forked from this Python process would otherwise report Python's pages as its peak."""
     stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
+    fd, mem_path = tempfile.mkstemp(prefix="limitless-bench-mem-")
+    os.close(fd)
     start = time.perf_counter()
-    p = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(p.pid, 0)
+    p = subprocess.run(["/usr/bin/time", "-o", mem_path, "-f", "%M", *argv], stdin=stdin,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     wall = time.perf_counter() - start
-    err = p.stderr.read().decode(errors="replace")
-    p.stderr.close()
     if stdin_path:
         stdin.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit("benchmark command failed: %s\n%s" % (" ".join(argv[:4]), err[-800:]))
-    return wall, usage.ru_maxrss / 1024.0
+    with open(mem_path) as f:
+        lines = [l for l in f.read().split("\n") if l.strip()]
+    os.remove(mem_path)
+    if p.returncode != 0:
+        raise SystemExit("benchmark command failed: %s\n%s" % (" ".join(argv[:4]), p.stderr.decode(errors="replace")[-800:]))
+    return wall, int(lines[-1]) / 1024.0
 
 
 class Bench:

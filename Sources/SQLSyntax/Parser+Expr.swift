@@ -5,7 +5,9 @@
 extension Parser {
     mutating func parseExpr() throws(E) -> Expr { try parseExpr(0) }
 
-    mutating func parseExpr(_ minPrec: Int) throws(E) -> Expr {
+    /// `stopAtAnd` parses the low bound of BETWEEN: in SQLite's grammar it takes every operator,
+    /// OR included, up to an AND at its own level (`x BETWEEN a = b AND c` has low bound `a = b`).
+    mutating func parseExpr(_ minPrec: Int, stopAtAnd: Bool = false) throws(E) -> Expr {
         let saved = depth
         defer { depth = saved }
         try nest()
@@ -18,8 +20,14 @@ extension Parser {
             case .keyword:
                 switch t.keyword {
                 case .or: prec = 1; op = .or
-                case .and: prec = 2; op = .and
-                case .not, .is, .in, .like, .glob, .regexp, .match, .ilike, .between, .isnull, .notnull: prec = 4
+                case .and:
+                    if stopAtAnd { return lhs }
+                    prec = 2; op = .and
+                case .not, .is, .in, .like, .glob, .regexp, .match, .between, .isnull, .notnull: prec = 4
+                case .ilike:
+                    // not a keyword in SQLite: `SELECT x ilike FROM t` names a column "ilike"
+                    if !startsExpr(peek(1)) { return lhs }
+                    prec = 4
                 case .collate: prec = 11
                 default: return lhs
                 }
@@ -98,7 +106,7 @@ extension Parser {
         switch k {
         case .in: return try parseInRest(lhs, negated: negated)
         case .between:
-            let low = try parseExpr(5)
+            let low = try parseExpr(0, stopAtAnd: true)
             try expect(.and)
             let high = try parseExpr(5)
             return .between(lhs, low, high, negated: negated)
@@ -137,6 +145,22 @@ extension Parser {
             return .inTable(lhs, name, arguments: args, negated: negated)
         }
         return .inTable(lhs, name, arguments: nil, negated: negated)
+    }
+
+    /// Whether `t` can begin an expression.
+    mutating func startsExpr(_ t: Token) -> Bool {
+        switch t.kind {
+        case .number, .string, .blob, .parameter, .lparen, .minus, .plus, .tilde,
+             .identifier, .quotedIdentifier, .bracketIdentifier:
+            return true
+        case .keyword:
+            switch t.keyword {
+            case .not, .null, .case, .exists: return true
+            default: return !t.keyword.isReserved || t.keyword.isJoinKeyword
+            }
+        default:
+            return false
+        }
     }
 
     mutating func startsSelect() -> Bool {

@@ -21,33 +21,36 @@ extension Parser {
         let saved = depth
         defer { depth = saved }
         try nest()
-        var with = with
-        if with == nil && isKw(.with) { with = try parseWith() }
-        var s = Select(with: with, first: try parseSelectCore())
+        var withClause = with
+        if withClause == nil && isKw(.with) { withClause = try parseWith() }
+        let first = try parseSelectCore()
+        var compound: [CompoundTerm] = []
         while true {
             let op: CompoundOperator
             if accept(.union) { op = accept(.all) ? .unionAll : .union }
             else if accept(.intersect) { op = .intersect }
             else if accept(.except) { op = .except }
             else { break }
-            s.compound.append(CompoundTerm(op, try parseSelectCore()))
+            compound.append(CompoundTerm(op, try parseSelectCore()))
         }
+        var orderBy: [OrderingTerm] = []
         if accept(.order) {
             try expect(.by)
-            s.orderBy = try parseOrderingTerms()
+            orderBy = try parseOrderingTerms()
         }
+        var limit: Limit? = nil
         if accept(.limit) {
             let first = try parseExpr()
             if accept(.offset) {
-                s.limit = Limit(first, offset: try parseExpr())
+                limit = Limit(first, offset: try parseExpr())
             } else if accept(.comma) {
                 let second = try parseExpr()
-                s.limit = Limit(second, offset: first)
+                limit = Limit(second, offset: first)
             } else {
-                s.limit = Limit(first)
+                limit = Limit(first)
             }
         }
-        return s
+        return Select(with: withClause, first: first, compound: compound, orderBy: orderBy, limit: limit)
     }
 
     mutating func parseSelectCore() throws(E) -> SelectCore {
@@ -61,26 +64,33 @@ extension Parser {
             return .values(rows)
         }
         try expect(.select)
-        var c = SelectClause(columns: [])
-        if accept(.distinct) { c.distinct = true } else { _ = accept(.all) }
-        repeat { c.columns.append(try parseResultColumn()) } while accept(.comma)
-        if accept(.from) { c.from = try parseJoinClause() }
-        if accept(.where) { c.where = try parseExpr() }
+        var distinct = false
+        if accept(.distinct) { distinct = true } else { _ = accept(.all) }
+        var columns: [ResultColumn] = []
+        repeat { columns.append(try parseResultColumn()) } while accept(.comma)
+        var from: JoinClause? = nil
+        if accept(.from) { from = try parseJoinClause() }
+        var whereExpr: Expr? = nil
+        if accept(.where) { whereExpr = try parseExpr() }
+        var groupBy: [Expr] = []
+        var having: Expr? = nil
         if accept(.group) {
             try expect(.by)
-            c.groupBy = try parseExprList()
+            groupBy = try parseExprList()
         }
-        if accept(.having) { c.having = try parseExpr() }
+        if accept(.having) { having = try parseExpr() }
+        var windows: [NamedWindow] = []
         if isKw(.window) && isName(peek(1)) && isKw(.as, at: 2) {
             advance()
             repeat {
                 let name = try parseName()
                 try expect(.as)
                 try expect(.lparen)
-                c.windows.append(NamedWindow(name: name, spec: try parseWindowSpecBody()))
+                windows.append(NamedWindow(name: name, spec: try parseWindowSpecBody()))
             } while accept(.comma)
         }
-        return .select(c)
+        return .select(SelectClause(distinct: distinct, columns: columns, from: from, where: whereExpr,
+                                    groupBy: groupBy, having: having, windows: windows))
     }
 
     mutating func parseResultColumn() throws(E) -> ResultColumn {
@@ -109,7 +119,8 @@ extension Parser {
 
     /// `table-or-subquery (join-operator table-or-subquery join-constraint)*`
     mutating func parseJoinClause() throws(E) -> JoinClause {
-        var clause = JoinClause(try parseTableRef())
+        let first = try parseTableRef()
+        var joins: [Join] = []
         while true {
             var natural = false
             let kind: JoinOperator.Kind
@@ -130,9 +141,9 @@ extension Parser {
             var constraint: JoinConstraint? = nil
             if accept(.on) { constraint = .on(try parseExpr()) }
             else if accept(.using) { constraint = .using(try parseNameList()) }
-            clause.joins.append(Join(JoinOperator(kind, natural: natural), table, constraint))
+            joins.append(Join(JoinOperator(kind, natural: natural), table, constraint))
         }
-        return clause
+        return JoinClause(first, joins: joins)
     }
 
     mutating func parseTableRef() throws(E) -> TableRef {

@@ -46,6 +46,9 @@ public enum SQLSyntax {
 public func parse(_ text: String) throws(SQLSyntaxError) -> [Statement] { try SQLSyntax.parse(text) }
 
 final class ParserState {
+    let tokenStorage: UnsafeMutableBufferPointer<Token>
+    init(tokens: UnsafeMutableBufferPointer<Token>) { tokenStorage = tokens }
+    deinit { tokenStorage.deallocate() }
     var failure: SQLSyntaxError?
     // incremental line/column tracking for statement ranges
     var lcOffset = 0, lcLine = 1, lcColumn = 1
@@ -55,7 +58,9 @@ final class ParserState {
 /// climbing for operators (Parser+Expr.swift).
 struct Parser {
     let p: UnsafeBufferPointer<UInt8>
-    let tokens: [Token]
+    /// The tokens, owned by `state` (a plain buffer: subscripts cost no checks or calls in an
+    /// optimised build, and every index the parser uses is within bounds by construction).
+    let tokens: UnsafeBufferPointer<Token>
     var pos = 0
     var depth = 0
     /// Rarely changed state lives behind a reference so that the struct (copied into many
@@ -66,8 +71,11 @@ struct Parser {
 
     init(_ p: UnsafeBufferPointer<UInt8>) {
         self.p = p
-        self.tokens = Lexer.tokenize(p)
-        self.state = ParserState()
+        let lexed = Lexer.tokenize(p)
+        let buffer = UnsafeMutableBufferPointer<Token>.allocate(capacity: lexed.count)
+        _ = buffer.initialize(from: lexed)
+        self.tokens = UnsafeBufferPointer(buffer)
+        self.state = ParserState(tokens: buffer)
         var probe = 0
         stackBase = withUnsafeMutablePointer(to: &probe) { UInt(bitPattern: $0) }
     }
@@ -128,14 +136,24 @@ struct Parser {
     /// order, so the whole text is scanned once).
     mutating func lineColumn(_ offset: Int) -> (Int, Int) {
         let st = state
-        var i = st.lcOffset, line = st.lcLine, col = st.lcColumn
-        if offset < i { i = 0; line = 1; col = 1 }
+        var from = st.lcOffset, line = st.lcLine, col = st.lcColumn
+        if offset < from { from = 0; line = 1; col = 1 }
         let end = min(offset, p.count)
-        while i < end {
-            let b = p[i]
-            if b == 10 { line += 1; col = 1 } else if b & 0xC0 != 0x80 { col += 1 }
-            i += 1
+        // count newlines (a loop the optimiser can vectorise), then the characters after the last one
+        var newlines = 0
+        var i = from
+        while i < end { newlines &+= p[i] == 10 ? 1 : 0; i += 1 }
+        var lineStart = from
+        if newlines > 0 {
+            line += newlines
+            col = 1
+            lineStart = end
+            while p[lineStart - 1] != 10 { lineStart -= 1 }
         }
+        i = lineStart
+        var chars = 0
+        while i < end { chars &+= (p[i] & 0xC0) != 0x80 ? 1 : 0; i += 1 }
+        col += chars
         st.lcOffset = end; st.lcLine = line; st.lcColumn = col
         return (line, col)
     }

@@ -98,7 +98,13 @@ import LimitlessSupport
             try p.run()
         }
         func send(_ sql: String) throws -> JSON {
+            write(sql)
+            return try read()
+        }
+        func write(_ sql: String) {
             input.fileHandleForWriting.write(Data((sql + ";\n").utf8))
+        }
+        func read() throws -> JSON {
             var line = Data()
             while true {
                 let b = output.fileHandleForReading.readData(ofLength: 1)
@@ -131,5 +137,33 @@ import LimitlessSupport
         #expect(try rr.send("COMMIT")["command"] == .string("ROLLBACK"))
         #expect(try rc.send("COMMIT")["command"] == .string("COMMIT"))
         #expect(try rr.send("BEGIN ISOLATION LEVEL SERIALIZABLE")["code"] == .string("0A000"))
+    }
+
+    @Test func aSecondWriterWaitsForTheFirstInsteadOfFailing() throws {
+        let c = try SQLCluster()
+        #expect(try c.sql(Self.setup).status == 0)
+        let a = try Session(c), b = try Session(c)
+        defer { a.close(); b.close() }
+        _ = try a.send("BEGIN")
+        #expect(try a.send("UPDATE acct SET balance = balance - 5 WHERE id = 1")["command"] == .string("UPDATE 1"))
+        _ = try b.send("BEGIN")
+        b.write("UPDATE acct SET balance = balance + 5 WHERE id = 2")   // must wait for a
+        Thread.sleep(forTimeInterval: 1.0)
+        #expect(try a.send("UPDATE acct SET balance = balance + 5 WHERE id = 3")["command"] == .string("UPDATE 1"))
+        #expect(try a.send("COMMIT")["command"] == .string("COMMIT"))
+        let waited = try b.read()
+        #expect(waited["command"] == .string("UPDATE 1"), "\(waited)")
+        #expect(try b.send("COMMIT")["command"] == .string("COMMIT"))
+        let sum = try c.lines("SELECT sum(balance), min(balance), max(balance) FROM acct;")
+        #expect(sum.first?["rows"] == .array([.array([.int(805), .int(95), .int(105)])]))
+    }
+
+    @Test func inputEndingInsideATransactionRollsItBack() throws {
+        let c = try SQLCluster()
+        #expect(try c.sql(Self.setup).status == 0)
+        let r = try c.sql("BEGIN; UPDATE acct SET balance = 0 WHERE id = 1; UPDATE acct SET balance = 0 WHERE id = 2;")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr == "")
+        #expect(try Self.balances(c) == Self.before)
     }
 }

@@ -143,6 +143,14 @@ func num(_ n: String) -> Expr { .literal(.number(n)) }
         #expect(ins.referencedTables == [QualifiedName(schema: "s", "t"), QualifiedName("u")])
         #expect(try SQLSyntax.parse("CREATE TRIGGER tr AFTER INSERT ON a BEGIN DELETE FROM b; END")[0].referencedTables
                 == [QualifiedName("a"), QualifiedName("b")])
+        let lists = try expr("k IN (1, 2) AND j IN (SELECT 1) AND m NOT IN (3) AND n IN (4, x)").columnInLists
+        #expect(lists.map(\.column.column) == ["k"])
+        #expect(lists.first?.values == [num("1"), num("2")])
+        #expect(try SQLSyntax.parse("SELECT 1")[0].kind.returnsRows)
+        #expect(try SQLSyntax.parse("DELETE FROM t RETURNING *")[0].kind.returnsRows)
+        #expect(try !SQLSyntax.parse("DELETE FROM t")[0].kind.returnsRows)
+        #expect(try SQLSyntax.parse("SAVEPOINT a")[0].kind.isTransactionControl)
+        #expect(try SQLSyntax.parse("ALTER TABLE t ADD c")[0].kind.isSchemaChange)
     }
 
     @Test func insertRows() throws {

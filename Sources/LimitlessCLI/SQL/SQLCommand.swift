@@ -80,6 +80,7 @@ public enum SQLCommand {
             }
         }
         _ = stopped
+        engine.close()
         Console.flush()
         if ClusterEngine.interrupted { return 130 }
         return status

@@ -91,10 +91,22 @@ public final class ClusterEngine {
         _ = capture(0, router)
     }
 
-    deinit {
+    /// Ends the session: an open transaction rolls back (as when a psql session ends inside
+    /// one). Call it before letting go of the engine — the virtual tables' callbacks reach back
+    /// into the engine, which they cannot do once it is being deinitialised.
+    public func close() {
         statementCache.removeAll()
         scanPool.removeAll()
         if router.inTransaction { try? router.exec("ROLLBACK") }
+        rollbackShardTransactions()
+        endTransactionSnapshot()
+        explicitTransaction = false
+    }
+
+    deinit {
+        // By now `close()` has ended any transaction; what is left closes without callbacks.
+        statementCache.removeAll()
+        scanPool.removeAll()
         rollbackShardTransactions()
     }
 

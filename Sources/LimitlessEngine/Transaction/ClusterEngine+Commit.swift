@@ -107,7 +107,7 @@ extension ClusterEngine {
     func syncShard(_ n: Int) {
         let path = Files.join(directory, ShardGroupStorage.shardFileName(n)) + "-wal"
         let fd = open(path, O_RDWR | O_CLOEXEC)
-        if fd >= 0 { fsync(fd); close(fd) }
+        if fd >= 0 { fsync(fd); Glibc.close(fd) }
     }
 
     /// Commits the router's and the shards' open transactions as one transaction.

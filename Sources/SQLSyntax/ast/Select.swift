@@ -24,7 +24,7 @@ public struct CompoundTerm: Equatable, Sendable {
 }
 
 public enum SelectCore: Equatable, Sendable {
-    case select(SelectClause)
+    indirect case select(SelectClause)
     case values([[Expr]])
 }
 
@@ -90,13 +90,13 @@ public enum IndexedBy: Equatable, Sendable {
     case notIndexed
 }
 
-public indirect enum TableRef: Equatable, Sendable {
+public enum TableRef: Equatable, Sendable {
     case table(QualifiedName, alias: String?, indexed: IndexedBy?)
     /// A table-valued function `f(args)`.
     case function(QualifiedName, arguments: [Expr], alias: String?)
-    case subquery(Select, alias: String?)
+    indirect case subquery(Select, alias: String?)
     /// A parenthesized join `(a JOIN b)`.
-    case join(JoinClause)
+    indirect case join(JoinClause)
 }
 
 public struct OrderingTerm: Equatable, Sendable {

@@ -304,3 +304,46 @@ struct TableCollector {
         for s in subs { select(s) }
     }
 }
+
+extension Expr {
+    /// `column IN (constant, ...)` among the conjuncts: shard-key lists a router can spread over shards.
+    public var columnInLists: [(column: ColumnRef, values: [Expr])] {
+        var out: [(column: ColumnRef, values: [Expr])] = []
+        for c in conjuncts {
+            if case .inList(let l, let values, negated: false) = c, case .column(let col) = l.strippingCollate,
+               values.allSatisfy(\.isConstant) {
+                out.append((col, values))
+            }
+        }
+        return out
+    }
+}
+
+extension StatementKind {
+    /// SELECT/VALUES, EXPLAIN, SHOW, PRAGMA, or DML with RETURNING: statements that give rows.
+    public var returnsRows: Bool {
+        switch self {
+        case .select, .explain, .show, .pragma: return true
+        case .insert(let s): return !s.returning.isEmpty
+        case .update(let s): return !s.returning.isEmpty
+        case .delete(let s): return !s.returning.isEmpty
+        default: return false
+        }
+    }
+
+    /// BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE.
+    public var isTransactionControl: Bool {
+        switch self {
+        case .begin, .commit, .rollback, .savepoint, .release: return true
+        default: return false
+        }
+    }
+
+    /// CREATE, DROP and ALTER statements.
+    public var isSchemaChange: Bool {
+        switch self {
+        case .createTable, .createIndex, .createView, .createTrigger, .drop, .alterTable: return true
+        default: return false
+        }
+    }
+}
