@@ -223,7 +223,7 @@ final class PlainDatabase {
         let plain = PlainDatabase()
         let tables = try setUp(&rng, cluster, plain)
         let placement = tables.map { "\($0.name):\($0.placement)\($0.key.map { "(\($0))" } ?? "")" }.joined(separator: " ")
-        var ran = 0, skipped = 0, nonEmpty = 0, tierOne = 0
+        var ran = 0, skipped = 0, nonEmpty = 0, tierOne = 0, explained = 0
         var mismatches: [String] = []
         for _ in 0..<100 {
             let (sql, ordered) = randomQuery(&rng, tables)
@@ -245,8 +245,32 @@ final class PlainDatabase {
             if !same {
                 mismatches.append("\(sql)\n  cluster: \(g.prefix(8))\n  sqlite:  \(e.prefix(8))")
             }
+            // EXPLAIN ANALYZE of the same query: the rows it counts, and the shards each scan
+            // really visited lie within the shards its plan names.
+            do {
+                let lines = try cluster.engine.explainLines("ANALYZE " + sql)
+                explained += 1
+                if !lines.contains("Actual Rows: \(expected.count)") {
+                    mismatches.append("EXPLAIN ANALYZE \(sql)\n  rows: \(lines.filter { $0.hasPrefix("Actual Rows") })")
+                }
+                var planned: Set<Int>? = nil
+                for line in lines.map({ $0.trimmingCharacters(in: .whitespaces) }) {
+                    if line.hasPrefix("->  Distributed Scan") { planned = nil }
+                    if line.hasPrefix("Shard: ") || line.hasPrefix("Shards: "), !line.hasPrefix("Shard: chosen"), !line.hasPrefix("Shards: all") {
+                        let list = line.split(separator: ":", maxSplits: 1)[1].split(separator: "(")[0]
+                        planned = Set(list.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) })
+                    }
+                    if line.hasPrefix("Actual: loops"), let p = planned, let open = line.range(of: "visited=["),
+                       let close = line[open.upperBound...].firstIndex(of: "]") {
+                        let visited = Set(line[open.upperBound..<close].split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) })
+                        if !visited.isSubset(of: p) { mismatches.append("EXPLAIN ANALYZE \(sql)\n  planned \(p), visited \(visited)") }
+                    }
+                }
+            } catch {
+                mismatches.append("EXPLAIN ANALYZE \(sql)\n  error: \(error)")
+            }
         }
-        print("differential seed \(seed) [\(placement)]: \(ran) queries compared (\(nonEmpty) with rows, \(tierOne) on one shard), \(skipped) skipped, \(mismatches.count) mismatches")
+        print("differential seed \(seed) [\(placement)]: \(ran) queries compared (\(nonEmpty) with rows, \(tierOne) on one shard), \(skipped) skipped, \(explained) explained, \(mismatches.count) mismatches")
         #expect(ran >= 80)
         #expect(nonEmpty >= ran / 3)
         #expect(mismatches.isEmpty, Comment(rawValue: "seed \(seed) [\(placement)]:\n" + mismatches.prefix(5).joined(separator: "\n")))

@@ -46,6 +46,16 @@ struct DistributedPlan {
     var statement: String
 }
 
+/// What the main query's WHERE and JOIN … ON conjuncts say about columns: equal to a constant,
+/// in a list of constants, or constrained otherwise (equal to another column, IN a subquery).
+struct KeyConstraints {
+    var eq: [(ColumnRef, Expr)] = []
+    var inList: [(ColumnRef, [Expr])] = []
+    var other: [ColumnRef] = []
+    /// The statement names one table only (unqualified columns are its own).
+    var singleTable = false
+}
+
 extension ClusterEngine {
     /// Plans `sql` as the engine would run it, without running it.
     func distributedPlan(_ sql: String) throws(EngineError) -> DistributedPlan {
@@ -89,7 +99,7 @@ extension ClusterEngine {
     }
 
     /// `SCAN o VIRTUAL TABLE INDEX gid:idxStr` → the scan it stands for.
-    private func virtualScan(_ detail: String, equalities: (eq: [(ColumnRef, Expr)], inList: [(ColumnRef, [Expr])])) -> DistributedPlan.Scan? {
+    private func virtualScan(_ detail: String, equalities: KeyConstraints) -> DistributedPlan.Scan? {
         let words = detail.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         guard let vi = words.firstIndex(of: "VIRTUAL"), vi + 3 < words.count, words[vi + 1] == "TABLE",
               words[vi + 2] == "INDEX", vi >= 2 else { return nil }
@@ -128,24 +138,27 @@ extension ClusterEngine {
 
     /// The shards a key pinned by constants reaches: `k = c` gives one, `k IN (c1, c2…)` one per
     /// distinct shard. Nil when the key's value comes from another table (found per lookup).
-    private func pinnedShards(_ info: TableInfo, alias: String, _ eqs: (eq: [(ColumnRef, Expr)], inList: [(ColumnRef, [Expr])])) -> ([Int], String)? {
+    private func pinnedShards(_ info: TableInfo, alias: String, _ eqs: KeyConstraints) -> ([Int], String)? {
         func matches(_ c: ColumnRef, _ k: Int) -> Bool {
             guard c.column.lowercased() == info.columns[k].name.lowercased() else { return false }
             if let t = c.table { return t.lowercased() == alias.lowercased() }
-            return true
+            return eqs.singleTable && alias.lowercased() == info.name.lowercased()
         }
         var values: [[SQLValue]] = [[]]
         var shown: [String] = []
         for k in info.keyIndexes {
             let eq = eqs.eq.filter { matches($0.0, k) }
             let ins = eqs.inList.filter { matches($0.0, k) }
-            if eq.count == 1, let v = constant(eq[0].1, info.columns[k]) {
+            // Only one condition on the key column: otherwise SQLite may probe with another one
+            // (a join column, a subquery) than the constant seen here.
+            guard eq.count + ins.count + eqs.other.filter({ matches($0, k) }).count == 1 else { return nil }
+            if eq.count == 1, let v = constant(eq[0].1, info.columns[k]), v != .null {
                 values = values.map { $0 + [v] }
                 shown.append("\(info.columns[k].name) = \(eq[0].1.sql)")
-            } else if eq.isEmpty, ins.count == 1, info.keyIndexes.count == 1 {
+            } else if ins.count == 1, info.keyIndexes.count == 1 {
                 let vs = ins[0].1.compactMap { constant($0, info.columns[k]) }
                 guard vs.count == ins[0].1.count else { return nil }
-                values = vs.map { [$0] }
+                values = vs.filter { $0 != .null }.map { [$0] }
                 shown.append("\(info.columns[k].name) IN (\(ins[0].1.map(\.sql).joined(separator: ", ")))")
             } else {
                 return nil
@@ -167,7 +180,7 @@ extension ClusterEngine {
 
     /// `column = constant` and `column IN (constants)` among the WHERE's top-level conjuncts
     /// (and the JOIN … ON conditions) of the statement's main query.
-    func topLevelEqualities(_ sql: String) -> (eq: [(ColumnRef, Expr)], inList: [(ColumnRef, [Expr])]) {
+    func topLevelEqualities(_ sql: String) -> KeyConstraints {
         var conditions: [Expr] = []
         func joinConditions(_ j: JoinClause?) {
             guard let j else { return }
@@ -188,18 +201,23 @@ extension ClusterEngine {
         case let .delete(d)?: if let w = d.where { conditions.append(w) }
         default: break
         }
-        var eq: [(ColumnRef, Expr)] = []
-        var ins: [(ColumnRef, [Expr])] = []
+        var out = KeyConstraints()
+        out.singleTable = referencedTables(sql).count == 1
         for c in conditions {
-            eq += c.columnEqualities.map { ($0.column, $0.value) }
             for part in c.conjuncts {
-                if case let .inList(l, list, negated: false) = part, case let .column(col) = l,
-                   list.allSatisfy(\.isConstant) {
-                    ins.append((col, list))
+                switch part {
+                case let .binary(.eq, l, r), let .is(l, r, negated: false):
+                    if case let .column(col) = l { if r.isConstant { out.eq.append((col, r)) } else { out.other.append(col) } }
+                    if case let .column(col) = r { if l.isConstant { out.eq.append((col, l)) } else { out.other.append(col) } }
+                case let .inList(.column(col), list, negated: false):
+                    if list.allSatisfy(\.isConstant) { out.inList.append((col, list)) } else { out.other.append(col) }
+                case let .inSelect(.column(col), _, negated: false), let .inTable(.column(col), _, _, negated: false):
+                    out.other.append(col)
+                default: break
                 }
             }
         }
-        return (eq, ins)
+        return out
     }
 
     /// Distributed (and standard) tables the statement names, as far as the front end sees them.
