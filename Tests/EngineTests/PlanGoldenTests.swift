@@ -39,6 +39,9 @@ import Testing
         ("30-insert-select", "INSERT INTO notes (cust_id, body) SELECT cust_id, name FROM customers WHERE region = 'us'"),
         ("31-is-null-key", "SELECT * FROM customers WHERE cust_id IS NULL"),
         ("32-catalog", "SELECT table_name, table_type FROM rds_aurora.limitless_tables"),
+        ("33-upsert", "INSERT INTO orders (order_id, cust_id, amount) VALUES (10, 1, 9) ON CONFLICT (order_id, cust_id) DO UPDATE SET amount = excluded.amount"),
+        ("34-update-returning", "UPDATE orders SET amount = amount + 1 WHERE cust_id = 4 RETURNING order_id, amount"),
+        ("35-postgres-spelling", "SELECT name::text FROM customers WHERE cust_id = 5 AND name ILIKE 'e%'"),
     ]
 
     static var goldenDirectory: String {

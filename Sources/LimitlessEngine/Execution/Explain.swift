@@ -3,6 +3,7 @@ import CSQLite
 import Glibc
 #endif
 import LimitlessSupport
+import SQLSyntax
 
 /// Monotonic time in nanoseconds (EXPLAIN ANALYZE's timings).
 func monotonicNanos() -> UInt64 {
@@ -68,7 +69,12 @@ extension ClusterEngine {
             }
         }
         guard i < all.count else { throw EngineError("syntax error at end of input", code: "42601") }
-        let inner = String(decoding: Array(sql.utf8)[all[i].offset...], as: UTF8.self)
+        var inner = String(decoding: Array(sql.utf8)[all[i].offset...], as: UTF8.self)
+        // PostgreSQL spellings SQLite rejects run in the front end's SQLite form (see execute).
+        if (try? router.prepare(inner)) == nil, let parsed = try? SQLSyntax.parse(inner), parsed.count == 1,
+           parsed[0].sql != inner {
+            inner = parsed[0].sql
+        }
         let plan = try distributedPlan(inner)
         let options = settings.explainOptionList
         var lines = render(plan, shardPlans: options.contains("shard_plans"),

@@ -83,7 +83,16 @@ extension ClusterEngine {
         try refreshCatalogViewsIfNeeded(sql)
         var routerSQL = sql
         if (word == "INSERT" || word == "REPLACE") && !catalog.tables.isEmpty { routerSQL = insertWithDefaults(sql) }
-        let eqp = try router.query("EXPLAIN QUERY PLAN " + routerSQL)
+        let eqp: [[SQLValue]]
+        do throws(EngineError) {
+            eqp = try router.query("EXPLAIN QUERY PLAN " + routerSQL)
+        } catch {
+            // Virtual tables take neither RETURNING nor ON CONFLICT: the engine computes the rows
+            // at the router and finishes on the shards, so the router's part is the statement
+            // without those clauses.
+            guard let plain = withoutReturningOrUpsert(sql), let rows = try? router.query("EXPLAIN QUERY PLAN " + plain) else { throw error }
+            eqp = rows
+        }
         let equalities = topLevelEqualities(sql)
         var steps: [DistributedPlan.Step] = []
         var sawScan = false
@@ -96,6 +105,29 @@ extension ClusterEngine {
         }
         let touchesDistributed = sawScan || referencedTables(sql).contains { $0.placement != TablePlacement.standard }
         return DistributedPlan(tier: touchesDistributed ? .router : .standardOnly, steps: steps, statement: sql)
+    }
+
+    /// The statement without RETURNING and ON CONFLICT clauses (nil when it has none).
+    private func withoutReturningOrUpsert(_ sql: String) -> String? {
+        guard var stmt = try? SQLSyntax.parseOne(sql) else { return nil }
+        switch stmt.kind {
+        case var .insert(i):
+            if i.returning.isEmpty && i.upsert.isEmpty { return nil }
+            i.returning = []; i.upsert = []
+            stmt.kind = .insert(i)
+        case var .update(u):
+            if u.returning.isEmpty { return nil }
+            u.returning = []
+            stmt.kind = .update(u)
+        case var .delete(d):
+            if d.returning.isEmpty { return nil }
+            d.returning = []
+            stmt.kind = .delete(d)
+        default: return nil
+        }
+        let text = stmt.sql
+        if case .insert = stmt.kind, !catalog.tables.isEmpty { return insertWithDefaults(text) }
+        return text
     }
 
     /// `SCAN o VIRTUAL TABLE INDEX gid:idxStr` → the scan it stands for.
