@@ -182,6 +182,13 @@ extension ClusterEngine {
     /// Replaces the markers with EXPLAIN ANALYZE's figures (or drops them for plain EXPLAIN).
     private func annotate(_ lines: [String], _ plan: DistributedPlan, _ recorder: ExplainRecorder?) -> [String] {
         var out: [String] = []
+        // Scans of one table with the same pushed-down plan share their counters (the cursor
+        // cannot tell which step of the plan it serves): say so on each.
+        var sharing: [String: Int] = [:]
+        for line in lines where line.hasPrefix("\u{1}") {
+            let parts = line.dropFirst().split(separator: "|", maxSplits: 2, omittingEmptySubsequences: false)
+            if parts.count == 3 { sharing["\(parts[0])|\(parts[1])", default: 0] += 1 }
+        }
         for line in lines {
             guard line.hasPrefix("\u{1}") else { out.append(line); continue }
             guard let recorder else { continue }
@@ -197,7 +204,9 @@ extension ClusterEngine {
             let indent = parts[2]
             if let s = recorder.scans["\(parts[0])|\(parts[1])"] {
                 let shards = s.shards.sorted().map(String.init).joined(separator: ", ")
-                out.append(indent + "Actual: loops=\(s.loops) rows=\(s.rows) shards visited=[\(shards)] time=\(milliseconds(s.nanos)) ms")
+                let n = sharing["\(parts[0])|\(parts[1])"] ?? 1
+                let label = n > 1 ? "Actual (\(n) scans with this table and constraints together)" : "Actual"
+                out.append(indent + label + ": loops=\(s.loops) rows=\(s.rows) shards visited=[\(shards)] time=\(milliseconds(s.nanos)) ms")
             } else {
                 out.append(indent + "Actual: never executed")
             }
