@@ -18,6 +18,7 @@ public enum SQLCommand {
             return 2
         }
         engine.installInterruptHandler()
+        if options.inputs.isEmpty && Console.stdinIsTerminal { return InteractiveShell.run(engine: engine, options: options, clusterIdentifier: options.clusterIdentifier, dataDirectory: dataDirectory) }
         let writer = SQLResultWriter(format: options.output, quiet: options.quiet)
         var sources: [(name: String, text: String)] = []
         let inputs = options.inputs.isEmpty ? [SQLInput.file("-")] : options.inputs
