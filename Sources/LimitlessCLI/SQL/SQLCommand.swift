@@ -19,6 +19,7 @@ public enum SQLCommand {
             return 2
         }
         engine.installInterruptHandler()
+        if options.inputs.isEmpty && Console.stdinIsTerminal { return InteractiveShell.run(engine: engine, options: options, clusterIdentifier: options.clusterIdentifier, dataDirectory: dataDirectory) }
         let writer = SQLResultWriter(format: options.output, quiet: options.quiet)
         let inputs = options.inputs.isEmpty ? [SQLInput.file("-")] : options.inputs
         var status: Int32 = 0
