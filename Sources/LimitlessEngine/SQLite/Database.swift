@@ -38,7 +38,7 @@ final class Database {
     /// run through `exec` are recorded (row changes arrive through the pre-update hook).
     weak var capture: RedoCapture?
     /// How long a statement waits for another process's lock before failing.
-    static let busyTimeoutMilliseconds: Int32 = 10_000
+    static let busyTimeoutMilliseconds: Int32 = 30_000
 
     init(path: String, create: Bool = false) throws(EngineError) {
         var db: OpaquePointer?
@@ -178,7 +178,11 @@ final class Database {
         if rc == SQLITE_BUSY | (2 << 8) {  // SQLITE_BUSY_SNAPSHOT (a macro Swift does not import)
             return EngineError("could not serialize access due to concurrent update", code: "40001")
         }
-        if primary == SQLITE_BUSY || primary == SQLITE_LOCKED { return EngineError(message, code: "55P03") }
+        if primary == SQLITE_BUSY || primary == SQLITE_LOCKED {
+            // Another process held the lock for longer than the busy timeout: PostgreSQL's
+            // lock_timeout error, not SQLite's "database is locked".
+            return EngineError("canceling statement due to lock timeout", code: "55P03")
+        }
         if primary == SQLITE_INTERRUPT { return EngineError("canceling statement due to user request", code: "57014") }
         if primary == SQLITE_ERROR { return EngineError(message, code: "42000") }
         return EngineError(message, code: "XX000")
