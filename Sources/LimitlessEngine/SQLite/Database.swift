@@ -56,6 +56,7 @@ final class Database {
     }
 
     deinit {
+        preparedOnce.removeAll()  // they finalize themselves, before the connection closes
         var stmt = sqlite3_next_stmt(handle, nil)
         while let s = stmt { sqlite3_finalize(s); stmt = sqlite3_next_stmt(handle, nil) }
         sqlite3_close_v2(handle)
@@ -93,6 +94,23 @@ final class Database {
         var rows: [[SQLValue]] = []
         while try s.step() { rows.append(s.row()) }
         return rows
+    }
+
+    /// Statements the commit path runs on every transaction, prepared once per connection.
+    private var preparedOnce: [String: Statement] = [:]
+    /// The commit coordinator's marker table is known to exist here (set after a commit made it).
+    var markerTableReady = false
+
+    /// Runs a statement prepared once and kept for the connection's life.
+    func runPrepared(_ sql: String, _ bindings: [SQLValue]) throws(EngineError) {
+        let s: Statement
+        if let cached = preparedOnce[sql] { s = cached } else {
+            s = try prepare(sql)
+            preparedOnce[sql] = s
+        }
+        defer { s.reset() }
+        try s.bind(bindings)
+        while try s.step() {}
     }
 
     func run(_ sql: String, _ bindings: [SQLValue]) throws(EngineError) {

@@ -48,6 +48,11 @@ final class CommitCoordinator {
                 redo BLOB NOT NULL,
                 PRIMARY KEY (txid, participant)) WITHOUT ROWID;
             """)
+        // Files made before decisions carried their boot: add the column (done rows with no
+        // boot are checked again once, which is safe).
+        if try log.query("SELECT 1 FROM pragma_table_info('limitless_decision') WHERE name = 'boot'").isEmpty {
+            try log.exec("ALTER TABLE limitless_decision ADD COLUMN boot TEXT")
+        }
         chmod(path, 0o600)
         bootID = CommitCoordinator.currentBootID()
     }
@@ -118,9 +123,10 @@ final class CommitCoordinator {
         var unfinished = false
         for (i, p) in participants.enumerated() {
             do throws(EngineError) {
-                try p.db.exec(CommitCoordinator.markerDDL)
-                try p.db.run("INSERT INTO limitless_applied (txid) VALUES (?)", [.integer(txid)])
+                if !p.db.markerTableReady { try p.db.exec(CommitCoordinator.markerDDL) }
+                try p.db.runPrepared("INSERT INTO limitless_applied (txid) VALUES (?)", [.integer(txid)])
                 try p.db.exec("COMMIT")
+                p.db.markerTableReady = true
             } catch {
                 // The decision stands; recovery replays this participant.
                 unfinished = true
@@ -133,7 +139,7 @@ final class CommitCoordinator {
             return
         }
         try log.exec("PRAGMA synchronous=NORMAL")
-        try log.run("UPDATE limitless_decision SET done = 1, boot = ? WHERE txid = ?", [.text(bootID), .integer(txid)])
+        try log.runPrepared("UPDATE limitless_decision SET done = 1, boot = ? WHERE txid = ?", [.text(bootID), .integer(txid)])
         try log.exec("PRAGMA synchronous=FULL")
         crashPoint("after-done")
         if txid % Int64(CommitCoordinator.forgetBatch) == 0 { try forgetDone() }
@@ -143,10 +149,10 @@ final class CommitCoordinator {
     func decide(_ parts: [(id: Int, redo: [RedoRecord])]) throws(EngineError) -> Int64 {
         do throws(EngineError) {
             try log.exec("BEGIN IMMEDIATE")
-            try log.run("INSERT INTO limitless_decision (decided_at) VALUES (?)", [.text(Clock.nowISO8601())])
+            try log.runPrepared("INSERT INTO limitless_decision (decided_at) VALUES (?)", [.text(Clock.nowISO8601())])
             let txid = log.lastInsertRowid
             for p in parts {
-                try log.run("INSERT INTO limitless_decision_part (txid, participant, redo) VALUES (?, ?, ?)",
+                try log.runPrepared("INSERT INTO limitless_decision_part (txid, participant, redo) VALUES (?, ?, ?)",
                             [.integer(txid), .integer(Int64(p.id)), .blob(RedoCodec.encode(p.redo))])
             }
             try log.exec("COMMIT")
