@@ -88,6 +88,30 @@ import Glibc
         #expect(try Self.dump(shard) == Self.dump(expected))
     }
 
+    /// A power cut can take back a participant's commit made with synchronous=NORMAL together
+    /// with the decision's done mark. A decision marked done in another boot is checked again.
+    @Test func aDoneMarkFromAnotherBootIsCheckedAgain() throws {
+        let dir = Self.tempDir()
+        defer { try? Files.removeTree(dir) }
+        try ShardGroupStorage.create(directory: dir, shardCount: 1, routerCount: 1)
+        let shard = try Database(path: Files.join(dir, ShardGroupStorage.shardFileName(1)))
+        try shard.exec("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)")
+        let coordinator = try CommitCoordinator(directory: dir)
+        try shard.exec("BEGIN IMMEDIATE")
+        let capture = RedoCapture(db: shard)
+        capture.attach()
+        try shard.exec("INSERT INTO t VALUES (1, 'kept')")
+        capture.detach()
+        let txid = try coordinator.decide([(id: 1, redo: capture.records)])
+        try shard.exec("ROLLBACK")  // the participant's commit, lost to the power cut
+        try coordinator.log.run("UPDATE limitless_decision SET done = 1, boot = 'an-earlier-boot' WHERE txid = ?",
+                                [.integer(txid)])
+        #expect(try coordinator.hasPendingDecisions())
+        try CommitCoordinator(directory: dir).recover()
+        #expect(try shard.query("SELECT v FROM t") == [[.text("kept")]])
+        #expect(!(try coordinator.hasPendingDecisions()))
+    }
+
     @Test func commitIsAllOrNothingAcrossParticipants() throws {
         let dir = Self.tempDir()
         defer { try? Files.removeTree(dir) }

@@ -19,6 +19,12 @@ public enum SQLCommand {
             return 2
         }
         engine.installInterruptHandler()
+        if options.inputs.isEmpty && Console.stdinIsTerminal {
+            let status = InteractiveShell.run(engine: engine, options: options, clusterIdentifier: options.clusterIdentifier,
+                                              dataDirectory: dataDirectory)
+            engine.close()
+            return status
+        }
         let writer = SQLResultWriter(format: options.output, quiet: options.quiet)
         let inputs = options.inputs.isEmpty ? [SQLInput.file("-")] : options.inputs
         var status: Int32 = 0
@@ -110,5 +116,18 @@ public enum SQLCommand {
             }
             if consumed > 0 { pending.removeFirst(consumed) }
         }
+    }
+
+    /// All of standard input (the shell's non-interactive mode reads it line by line from this).
+    static func readStandardInput() -> String {
+        var bytes: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buf.withUnsafeMutableBytes { read(0, $0.baseAddress, 65536) }
+            if n < 0 { if errno == EINTR { continue }; break }
+            if n == 0 { break }
+            bytes.append(contentsOf: buf[0..<n])
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

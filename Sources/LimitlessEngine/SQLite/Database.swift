@@ -38,7 +38,7 @@ final class Database {
     /// run through `exec` are recorded (row changes arrive through the pre-update hook).
     weak var capture: RedoCapture?
     /// How long a statement waits for another process's lock before failing.
-    static let busyTimeoutMilliseconds: Int32 = 10_000
+    static let busyTimeoutMilliseconds: Int32 = 30_000
 
     init(path: String, create: Bool = false) throws(EngineError) {
         var db: OpaquePointer?
@@ -56,6 +56,7 @@ final class Database {
     }
 
     deinit {
+        preparedOnce.removeAll()  // they finalize themselves, before the connection closes
         var stmt = sqlite3_next_stmt(handle, nil)
         while let s = stmt { sqlite3_finalize(s); stmt = sqlite3_next_stmt(handle, nil) }
         sqlite3_close_v2(handle)
@@ -93,6 +94,23 @@ final class Database {
         var rows: [[SQLValue]] = []
         while try s.step() { rows.append(s.row()) }
         return rows
+    }
+
+    /// Statements the commit path runs on every transaction, prepared once per connection.
+    private var preparedOnce: [String: Statement] = [:]
+    /// The commit coordinator's marker table is known to exist here (set after a commit made it).
+    var markerTableReady = false
+
+    /// Runs a statement prepared once and kept for the connection's life.
+    func runPrepared(_ sql: String, _ bindings: [SQLValue]) throws(EngineError) {
+        let s: Statement
+        if let cached = preparedOnce[sql] { s = cached } else {
+            s = try prepare(sql)
+            preparedOnce[sql] = s
+        }
+        defer { s.reset() }
+        try s.bind(bindings)
+        while try s.step() {}
     }
 
     func run(_ sql: String, _ bindings: [SQLValue]) throws(EngineError) {
@@ -178,7 +196,11 @@ final class Database {
         if rc == SQLITE_BUSY | (2 << 8) {  // SQLITE_BUSY_SNAPSHOT (a macro Swift does not import)
             return EngineError("could not serialize access due to concurrent update", code: "40001")
         }
-        if primary == SQLITE_BUSY || primary == SQLITE_LOCKED { return EngineError(message, code: "55P03") }
+        if primary == SQLITE_BUSY || primary == SQLITE_LOCKED {
+            // Another process held the lock for longer than the busy timeout: PostgreSQL's
+            // lock_timeout error, not SQLite's "database is locked".
+            return EngineError("canceling statement due to lock timeout", code: "55P03")
+        }
         if primary == SQLITE_INTERRUPT { return EngineError("canceling statement due to user request", code: "57014") }
         if primary == SQLITE_ERROR { return EngineError(message, code: "42000") }
         return EngineError(message, code: "XX000")

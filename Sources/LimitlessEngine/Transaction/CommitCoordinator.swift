@@ -40,14 +40,31 @@ final class CommitCoordinator {
             CREATE TABLE IF NOT EXISTS limitless_decision (
                 txid INTEGER PRIMARY KEY AUTOINCREMENT,
                 done INTEGER NOT NULL DEFAULT 0,
-                decided_at TEXT NOT NULL);
+                decided_at TEXT NOT NULL,
+                boot TEXT);
             CREATE TABLE IF NOT EXISTS limitless_decision_part (
                 txid INTEGER NOT NULL,
                 participant INTEGER NOT NULL,
                 redo BLOB NOT NULL,
                 PRIMARY KEY (txid, participant)) WITHOUT ROWID;
             """)
+        // Files made before decisions carried their boot: add the column (done rows with no
+        // boot are checked again once, which is safe).
+        if try log.query("SELECT 1 FROM pragma_table_info('limitless_decision') WHERE name = 'boot'").isEmpty {
+            try log.exec("ALTER TABLE limitless_decision ADD COLUMN boot TEXT")
+        }
         chmod(path, 0o600)
+        bootID = CommitCoordinator.currentBootID()
+    }
+
+    /// This boot of the machine (`/proc/sys/kernel/random/boot_id`). A decision marked done
+    /// records the boot it was marked in: the mark (like the participants' commits it vouches
+    /// for, made with synchronous=NORMAL) lives in the page cache until the next fsync, so it
+    /// proves nothing after a power cut — a decision done in another boot is checked again.
+    let bootID: String
+
+    static func currentBootID() -> String {
+        (try? Files.readText("/proc/sys/kernel/random/boot_id"))?.filter { !$0.isWhitespace } ?? "unknown"
     }
 
     /// The marker table every participant keeps (created on first use, inside the participant's
@@ -61,7 +78,8 @@ final class CommitCoordinator {
 
     /// True when some decision may be unfinished (a committer died after deciding).
     func hasPendingDecisions() throws(EngineError) -> Bool {
-        let rows = try log.query("SELECT EXISTS (SELECT 1 FROM limitless_decision WHERE done = 0)")
+        let rows = try log.query("SELECT EXISTS (SELECT 1 FROM limitless_decision WHERE done = 0 OR boot IS NOT ?)",
+                                 [.text(bootID)])
         return rows.first?.first == .integer(1)
     }
 
@@ -105,9 +123,10 @@ final class CommitCoordinator {
         var unfinished = false
         for (i, p) in participants.enumerated() {
             do throws(EngineError) {
-                try p.db.exec(CommitCoordinator.markerDDL)
-                try p.db.run("INSERT INTO limitless_applied (txid) VALUES (?)", [.integer(txid)])
+                if !p.db.markerTableReady { try p.db.exec(CommitCoordinator.markerDDL) }
+                try p.db.runPrepared("INSERT INTO limitless_applied (txid) VALUES (?)", [.integer(txid)])
                 try p.db.exec("COMMIT")
+                p.db.markerTableReady = true
             } catch {
                 // The decision stands; recovery replays this participant.
                 unfinished = true
@@ -120,7 +139,7 @@ final class CommitCoordinator {
             return
         }
         try log.exec("PRAGMA synchronous=NORMAL")
-        try log.run("UPDATE limitless_decision SET done = 1 WHERE txid = ?", [.integer(txid)])
+        try log.runPrepared("UPDATE limitless_decision SET done = 1, boot = ? WHERE txid = ?", [.text(bootID), .integer(txid)])
         try log.exec("PRAGMA synchronous=FULL")
         crashPoint("after-done")
         if txid % Int64(CommitCoordinator.forgetBatch) == 0 { try forgetDone() }
@@ -130,10 +149,10 @@ final class CommitCoordinator {
     func decide(_ parts: [(id: Int, redo: [RedoRecord])]) throws(EngineError) -> Int64 {
         do throws(EngineError) {
             try log.exec("BEGIN IMMEDIATE")
-            try log.run("INSERT INTO limitless_decision (decided_at) VALUES (?)", [.text(Clock.nowISO8601())])
+            try log.runPrepared("INSERT INTO limitless_decision (decided_at) VALUES (?)", [.text(Clock.nowISO8601())])
             let txid = log.lastInsertRowid
             for p in parts {
-                try log.run("INSERT INTO limitless_decision_part (txid, participant, redo) VALUES (?, ?, ?)",
+                try log.runPrepared("INSERT INTO limitless_decision_part (txid, participant, redo) VALUES (?, ?, ?)",
                             [.integer(txid), .integer(Int64(p.id)), .blob(RedoCodec.encode(p.redo))])
             }
             try log.exec("COMMIT")
@@ -162,7 +181,8 @@ final class CommitCoordinator {
     }
 
     private func recoverLocked() throws(EngineError) {
-        let pending = try log.query("SELECT txid FROM limitless_decision WHERE done = 0 ORDER BY txid")
+        let pending = try log.query("SELECT txid FROM limitless_decision WHERE done = 0 OR boot IS NOT ? ORDER BY txid",
+                                    [.text(bootID)])
         for row in pending {
             guard case let .integer(txid) = row[0] else { continue }
             let parts = try log.query("SELECT participant, redo FROM limitless_decision_part WHERE txid = ? ORDER BY participant",
@@ -171,7 +191,7 @@ final class CommitCoordinator {
                 guard case let .integer(id) = part[0], case let .blob(bytes) = part[1] else { continue }
                 try replay(txid: txid, participant: Int(id), redo: try RedoCodec.decode(bytes))
             }
-            try log.run("UPDATE limitless_decision SET done = 1 WHERE txid = ?", [.integer(txid)])
+            try log.run("UPDATE limitless_decision SET done = 1, boot = ? WHERE txid = ?", [.text(bootID), .integer(txid)])
         }
     }
 

@@ -1,0 +1,311 @@
+import CReadline
+#if canImport(Glibc)
+import Glibc
+#endif
+import LimitlessSupport
+import LimitlessEngine
+import SQLSyntax
+
+/// `limitless sql` on a terminal: a psql-like shell with readline editing, history, tab
+/// completion, meta-commands and Ctrl-C that cancels the running statement.
+public enum InteractiveShell {
+    /// Runs the shell until `\q` or Ctrl-D; returns the exit status (0).
+    public static func run(engine: ClusterEngine, options: SQLOptions, clusterIdentifier: String, dataDirectory: String) -> Int32 {
+        let session = ShellSession(engine: engine, cluster: clusterIdentifier, dataDirectory: dataDirectory)
+        return session.run()
+    }
+}
+
+// readline's line handler is a plain C function: it leaves the line here.
+nonisolated(unsafe) private var readlineLine: UnsafeMutablePointer<CChar>? = nil
+nonisolated(unsafe) private var readlineDone = false
+
+private func readlineLineHandler(_ line: UnsafeMutablePointer<CChar>?) {
+    readlineLine = line
+    readlineDone = true
+    rl_callback_handler_remove()
+}
+
+/// The progress callback's way back to the session.
+nonisolated(unsafe) private var progressShown = false
+
+final class ShellSession {
+    enum Expanded { case off, on, auto }
+
+    let engine: ClusterEngine
+    let cluster: String
+    let dataDirectory: String
+    /// The statement being typed (lines not yet ended by `;`).
+    var buffer = ""
+    var lastStatement = ""
+    var variables: [String: String] = [:]
+    var timing = false
+    var expanded = Expanded.off
+    var format = SQLResultFormat.aligned
+    var pager = true
+    var outputFile: Int32? = nil
+    let interactive: Bool
+    let color: Bool
+    let historyPath: String
+    var lastHistoryLine = ""
+    var quitting = false
+    /// Lines of standard input when it is not a terminal.
+    var pendingInput: [String]? = nil
+
+    init(engine: ClusterEngine, cluster: String, dataDirectory: String) {
+        self.engine = engine
+        self.cluster = cluster
+        self.dataDirectory = dataDirectory
+        interactive = isatty(0) != 0
+        let noColor = (Environment.get("NO_COLOR") ?? "").isEmpty == false
+        color = isatty(1) != 0 && !noColor && Environment.get("TERM") != "dumb"
+        historyPath = Files.join(Environment.limitlessHome, "history")
+        variables["CLUSTER"] = cluster
+    }
+
+    func run() -> Int32 {
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            try engine.enableInteractiveMonitoring { elapsed, rows in
+                ShellSession.showProgress(elapsed: elapsed, rows: rows)
+            }
+        } catch {
+            Console.err(SQLResultWriter.psqlError(error, statement: ""))
+        }
+        completionEngine = engine
+        if interactive { setUpReadline() }
+        if interactive {
+            Console.out("limitless sql (\(cluster)): \(engine.shardCount) shards. Type \"\\?\" for help, \"\\q\" to quit.\n\n")
+        }
+        while !quitting {
+            let prompt = ShellText.prompt(cluster: cluster, buffer: buffer, inTransaction: engine.inTransaction,
+                                          failed: engine.transactionFailed, bold: color)
+            Console.flush()
+            switch readLine(prompt: prompt) {
+            case .eof:
+                if interactive { Console.out("\\q\n") }
+                quitting = true
+            case .cancelled:
+                buffer = ""
+            case let .line(text):
+                if interactive { remember(text) }
+                handle(line: text)
+            }
+        }
+        if !interactive, !buffer.shellTrimmed.isEmpty {
+            runStatement(buffer)
+            buffer = ""
+        }
+        closeOutputFile()
+        Console.flush()
+        if interactive { _ = history_truncate_file(historyPath, 1000) }
+        completionEngine = nil
+        return 0
+    }
+
+    // MARK: reading lines
+
+    enum Input { case line(String), eof, cancelled }
+
+    func setUpReadline() {
+        limitless_rl_set_name("limitless")
+        limitless_rl_set_catch_signals(0)
+        limitless_rl_set_completion(shellCompletionCallback)
+        limitless_rl_set_word_breaks(completionWordBreaks)
+        using_history()
+        try? Files.makeDirectories(Environment.limitlessHome)
+        let fd = open(historyPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        if fd >= 0 { close(fd) }
+        _ = read_history(historyPath)
+    }
+
+    func remember(_ line: String) {
+        guard ShellText.recordInHistory(line), line != lastHistoryLine else { return }
+        lastHistoryLine = line
+        add_history(line)
+        _ = append_history(1, historyPath)
+    }
+
+    func readLine(prompt: String) -> Input {
+        if !interactive {
+            if pendingInput == nil {
+                let text = SQLCommand.readStandardInput()
+                var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                if lines.last == "" { lines.removeLast() }
+                pendingInput = lines.reversed()
+            }
+            guard let l = pendingInput?.popLast() else { return .eof }
+            return .line(l)
+        }
+        readlineDone = false
+        readlineLine = nil
+        let sigints = ClusterEngine.sigintCount
+        limitless_rl_install(prompt, readlineLineHandler)
+        while !readlineDone {
+            var pfd = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+            let r = poll(&pfd, 1, -1)
+            if ClusterEngine.sigintCount != sigints {
+                limitless_rl_cancel_line()
+                rl_callback_handler_remove()
+                Console.out("\n")
+                return .cancelled
+            }
+            if r < 0 {
+                if errno == EINTR { continue }
+                rl_callback_handler_remove()
+                return .eof
+            }
+            if r > 0 { rl_callback_read_char() }
+        }
+        guard let p = readlineLine else { return .eof }
+        let s = String(cString: p)
+        free(p)
+        return .line(s)
+    }
+
+    // MARK: lines and statements
+
+    func handle(line: String) {
+        let state = SQLLexState().after(buffer)
+        let openQuote = state.mode == .singleQuote || state.mode == .doubleQuote || state.mode == .blockComment
+        if !openQuote, line.shellTrimmed.hasPrefix("\\") {
+            var s = SQLLexState()
+            let text = ShellText.substitute(line, variables: variables, state: &s)
+            if let meta = ShellText.parseMetaCommand(text) { runMetaCommand(meta) }
+            return
+        }
+        var s = state
+        if s.mode == .lineComment { s.mode = .normal }
+        let text = ShellText.substitute(line, variables: variables, state: &s)
+        buffer = buffer.isEmpty ? text : buffer + "\n" + text
+        let (statements, rest) = ShellText.takeStatements(buffer)
+        buffer = rest
+        for sql in statements {
+            runStatement(sql)
+            if quitting { break }
+        }
+    }
+
+    func runStatement(_ sql: String) {
+        lastStatement = sql
+        let start = Clock.monotonic()
+        var result: StatementResult?
+        var failure: EngineError?
+        do {
+            result = try engine.executeMonitored(sql)
+        } catch {
+            failure = error
+        }
+        ShellSession.clearProgress()
+        ClusterEngine.interrupted = false
+        completionNamesCache = nil
+        if let failure {
+            Console.flush()
+            Console.err(SQLResultWriter.psqlError(failure, statement: sql))
+        } else if let result {
+            emit(render(result))
+        }
+        if timing {
+            emit("Time: " + ShellSession.milliseconds(Clock.monotonic() - start) + " ms\n")
+        }
+    }
+
+    static func milliseconds(_ seconds: Double) -> String {
+        let thousandths = Int((seconds * 1_000_000).rounded())
+        let frac = thousandths % 1000
+        let f = String(frac)
+        return "\(thousandths / 1000)." + String(repeating: "0", count: 3 - f.count) + f
+    }
+
+    func render(_ result: StatementResult) -> String {
+        switch result {
+        case let .rows(command, columns, rows):
+            switch format {
+            case .csv: return SQLRender.csv(columns: columns, rows: rows)
+            case .tsv: return SQLRender.tsv(columns: columns, rows: rows)
+            case .json: return SQLRender.jsonLine(command: command, columns: columns, rows: rows)
+            case .aligned:
+                switch expanded {
+                case .on: return ShellText.expanded(columns: columns, rows: rows)
+                case .off: return SQLRender.aligned(columns: columns, rows: rows)
+                case .auto:
+                    let text = SQLRender.aligned(columns: columns, rows: rows)
+                    let width = terminalSize().columns
+                    let widest = text.split(separator: "\n").map { String($0).displayWidth }.max() ?? 0
+                    return width > 0 && widest > width ? ShellText.expanded(columns: columns, rows: rows) : text
+                }
+            }
+        case let .command(tag, affected):
+            if format == .json {
+                var members: [(String, JSON)] = [("command", .string(tag))]
+                if let n = affected { members.append(("rows_affected", .int(Int64(n)))) }
+                return JSON.object(members).serialized() + "\n"
+            }
+            return tag + "\n"
+        }
+    }
+
+    // MARK: output
+
+    func terminalSize() -> (rows: Int, columns: Int) {
+        var r: Int32 = 0, c: Int32 = 0
+        limitless_terminal_size(1, &r, &c)
+        return (Int(r), Int(c))
+    }
+
+    /// Writes output to the `\o` file, or to standard output through the pager when it is
+    /// taller than the terminal.
+    func emit(_ text: String) {
+        if let fd = outputFile {
+            Console.flush()
+            try? Files.writeAll(fd, Array(text.utf8), path: "\\o")
+            return
+        }
+        if interactive, pager, isatty(1) != 0, let command = ShellSession.pagerCommand() {
+            let size = terminalSize()
+            var lines = 0
+            for b in text.utf8 where b == 10 { lines += 1 }
+            if size.rows > 0, lines >= size.rows {
+                Console.flush()
+                if let f = popen(command, "w") {
+                    _ = text.withCString { fputs($0, f) }
+                    pclose(f)
+                    return
+                }
+            }
+        }
+        Console.out(text)
+        Console.flush()
+    }
+
+    /// `$PAGER` (none when set empty), else `less -S` when less is on the PATH.
+    static func pagerCommand() -> String? {
+        if let p = Environment.get("PAGER") { return p.shellTrimmed.isEmpty ? nil : p }
+        for dir in (Environment.get("PATH") ?? "/usr/bin:/bin").split(separator: ":") {
+            if access(String(dir) + "/less", X_OK) == 0 { return "less -S" }
+        }
+        return nil
+    }
+
+    func closeOutputFile() {
+        if let fd = outputFile { close(fd) }
+        outputFile = nil
+    }
+
+    static func showProgress(elapsed: Double, rows: Int64) {
+        guard isatty(2) != 0 else { return }
+        let tenths = Int(elapsed * 10)
+        var line = "\r\u{1B}[K… running \(tenths / 10).\(tenths % 10) s"
+        if rows > 0 { line += ", \(rows) rows written" }
+        line += " (Ctrl-C cancels)"
+        Console.err(line)
+        progressShown = true
+    }
+
+    static func clearProgress() {
+        if progressShown {
+            Console.err("\r\u{1B}[K")
+            progressShown = false
+        }
+    }
+}
