@@ -309,6 +309,7 @@ public final class ClusterEngine {
         }
         do throws(EngineError) {
             // REPEATABLE READ: the transaction's snapshot is fixed at its first statement.
+            if !endsBlock { try recoverBeforeStatement() }
             if explicitTransaction && repeatableRead && !endsBlock { try takeTransactionSnapshot() }
             do throws(EngineError) {
                 return try dispatch(sql, toks, word)

@@ -21,12 +21,23 @@ extension ClusterEngine {
     /// still unfinished there (its committer died), and starts capturing redo.
     func shardTransactionStarted(_ n: Int, _ db: Database) throws(EngineError) {
         if try coordinator.hasPendingDecisions() {
-            // Recovery must write this shard: give the lock back, recover, take it again.
+            // A committer died after deciding. Recovery must write this shard: give the lock
+            // back and recover. The running statement may already have read this shard's rows
+            // as they were before recovery, so it cannot go on: it fails with a serialization
+            // error and the client retries (recovery is done by then).
             try db.exec("ROLLBACK")
             try recoverHoldingNothing()
-            try db.exec("BEGIN IMMEDIATE")
+            throw EngineError("could not serialize access: a distributed transaction left unfinished by another process was completed first; retry the transaction",
+                              code: "40001")
         }
         capture(n, db).reset()
+    }
+
+    /// Before a statement reads anything: finish what a dead committer left decided, so the
+    /// statement sees it (and `shardTransactionStarted` rarely has to refuse).
+    func recoverBeforeStatement() throws(EngineError) {
+        guard shardsInTransaction.isEmpty, try coordinator.hasPendingDecisions() else { return }
+        try coordinator.recover()
     }
 
     /// Runs recovery, which needs the write locks of the dead transaction's participants. A
