@@ -176,7 +176,7 @@ enum Prose {
                 ("ROUTING AND EXPLAIN", ManPages.paragraphs([
                     "The router runs each statement itself and reads sharded and reference tables through virtual tables that pass the filters down to the shards. When a filter fixes the shard key (`WHERE cust_id = 3`), only the shard that owns that key is read: the query is routed. Otherwise every shard is read and the router joins, groups, sorts and limits the combined rows. Joins between collocated tables on their shard key find matching rows on the same shard, and a reference table is the same on every shard. Standard tables live on the router.",
                     "Writes go where the rows live: an INSERT, UPDATE or DELETE on a sharded table changes only the shards that own the rows, one on a reference table changes every shard. A transaction that writes on several shards commits on all of them or on none.",
-                    "`EXPLAIN QUERY PLAN` followed by a query shows how the router runs it: each sharded or reference table appears as a virtual-table scan, whose index names the constraints sent to the shards; a constraint on the shard key means that only the owning shard is read. Plain `EXPLAIN` lists the router's SQLite program.",
+                    "`EXPLAIN` followed by a statement prints its distributed plan without running it: the tier (Single Shard Optimized, with the shard and the pinned key; Reference Tables Only; Standard Tables Only; or Router Execution), and for each distributed scan the task count (which shards, and why) and the SQL sent to each shard. `EXPLAIN ANALYZE` runs the statement and adds rows, loops, shards visited and time per scan. `SET rds_aurora.limitless_explain_options = 'single_shard_optimization,shard_plans'` adds each shard's own SQLite plan. `EXPLAIN QUERY PLAN` shows SQLite's plan at the router.",
                 ])),
             ],
             examples: [
@@ -196,7 +196,7 @@ enum Prose {
                 ]),
                 Example(caption: "See how the router runs a query on the shard key:", lines: [
                     "limitless sql --db-cluster-identifier my-limitless-cluster \\",
-                    "    -c 'EXPLAIN QUERY PLAN SELECT name FROM customer WHERE cust_id = 3'",
+                    "    -c 'EXPLAIN SELECT name FROM customer WHERE cust_id = 3'",
                 ]),
                 Example(caption: "Load a file all or nothing:", lines: [
                     "limitless sql --db-cluster-identifier my-limitless-cluster -f load.sql \\",
