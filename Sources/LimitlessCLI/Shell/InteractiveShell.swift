@@ -65,6 +65,11 @@ final class ShellSession {
 
     func run() -> Int32 {
         signal(SIGPIPE, SIG_IGN)
+        // A parent may hand down a mask that blocks Ctrl-C; the shell needs it delivered.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for sig in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH] { sigaddset(&unblock, sig) }
+        sigprocmask(SIG_UNBLOCK, &unblock, nil)
         do {
             try engine.enableInteractiveMonitoring { elapsed, rows in
                 ShellSession.showProgress(elapsed: elapsed, rows: rows)
