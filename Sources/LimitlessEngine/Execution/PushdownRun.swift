@@ -120,12 +120,20 @@ extension ClusterEngine {
             let names = cols.map { quoteIdentifier($0.name) }.joined(separator: ", ")
             let read = "SELECT \(names) FROM \(quoteIdentifier(b.table.name))"
             let parts = try runEverywhere(read, shards)
-            let decl = cols.map { c in
+            // Same names, types, collations and primary key as the table, so the shard's plan
+            // looks rows up the way it would in the table itself (by rowid for INTEGER PRIMARY KEY).
+            let rowidAlias = b.table.rowidAliasIndex.map { b.table.columns[$0].name }
+            var decl = cols.map { c in
                 var d = quoteIdentifier(c.name)
                 if !c.declaredType.isEmpty { d += " " + c.declaredType }
+                if c.name == rowidAlias { d += " PRIMARY KEY" }
                 if c.collation.uppercased() != "BINARY" { d += " COLLATE " + c.collation }
                 return d
             }.joined(separator: ", ")
+            let pk = cols.filter { $0.primaryKeyPosition > 0 }.sorted { $0.primaryKeyPosition < $1.primaryKeyPosition }
+            if rowidAlias == nil && !pk.isEmpty {
+                decl += ", PRIMARY KEY (" + pk.map { quoteIdentifier($0.name) }.joined(separator: ", ") + ")"
+            }
             let create = "CREATE TEMP TABLE IF NOT EXISTS \(quoteIdentifier(b.tempName)) (\(decl))"
             let insert = "INSERT INTO temp.\(quoteIdentifier(b.tempName)) VALUES (" +
                 Array(repeating: "?", count: cols.count).joined(separator: ", ") + ")"

@@ -50,7 +50,7 @@ struct PushdownPlan {
         var collation: MergeCollation
     }
 
-    enum Merge {
+    enum Merge: Equatable {
         case concat
         case sorted([SortKey])
         /// Shard rows go into `temp.limitless_partials` (declared by `declarations`), then `sql` runs.
@@ -553,17 +553,37 @@ private struct Context {
         }
         func call(_ name: String, _ args: [Expr]) -> Expr { .function(FunctionCall(name: name, arguments: args)) }
         var failed = false
+        var distinctArgument: Expr? = nil
+        var distinctColumn = -1
         func rewrite(_ e: Expr) -> Expr {
             if failed { return e }
             let n = normalized(e)
             if let i = groupTerms.firstIndex(of: n) { return .column(ColumnRef("c\(i)")) }
             switch e {
             case let .function(f) where Context.isAggregateCall(f, names):
-                if f.distinct { failed = true; return e }
                 let name = f.name.lowercased()
+                if f.distinct && name != "min" && name != "max" {
+                    // Through distinct sets: the shards also group by the argument, so each
+                    // value reaches the router once per shard; the router takes it DISTINCT.
+                    guard ["count", "sum", "total", "avg"].contains(name), f.arguments.count == 1, f.filter == nil,
+                          let coll = collation(f.arguments[0]) else { failed = true; return e }
+                    let x = f.arguments[0]
+                    let n = normalized(x)
+                    if distinctArgument == nil {
+                        distinctArgument = n
+                        decls.append(declaration("c\(decls.count)", type: affinityType(x), collation: coll))
+                        shardItems.append(.expr(x, alias: nil))
+                        partials.append(.literal(.null))   // keeps partial indexes in step with columns
+                        distinctColumn = decls.count - 1
+                    } else if distinctArgument != n {
+                        failed = true; return e
+                    }
+                    return .function(FunctionCall(name: name, arguments: [.column(ColumnRef("c\(distinctColumn)"))], distinct: true))
+                }
                 switch name {
                 case "count":
-                    return call("sum", [partial(e, collation: nil)])
+                    // coalesce: with distinct sets and no GROUP BY the shards may send no rows at all.
+                    return call("coalesce", [call("sum", [partial(e, collation: nil)]), .literal(.number("0"))])
                 case "sum":
                     return call("sum", [partial(e, collation: nil)])
                 case "total":
@@ -604,9 +624,10 @@ private struct Context {
         if failed || shardItems.isEmpty { return nil }
         var shard = shardCore
         shard.columns = shardItems
-        shard.groupBy = core.groupBy.isEmpty ? [] : shardItems.prefix(groupCount).compactMap {
+        shard.groupBy = shardItems.prefix(groupCount).compactMap {
             if case let .expr(e, _) = $0 { return e }; return nil
         }
+        if distinctColumn >= 0, case let .expr(x, _) = shardItems[distinctColumn] { shard.groupBy.append(x) }
         shard.having = nil
         shard.distinct = false
         let groupBy: [Expr] = (0..<groupCount).map { .column(ColumnRef("c\($0)")) }
