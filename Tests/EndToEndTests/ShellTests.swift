@@ -350,4 +350,62 @@ import Glibc
         #expect(!String(decoding: plain.term.raw, as: UTF8.self).contains("\u{1B}[1m"), "NO_COLOR: no bold prompt")
         try plain.quitWithCtrlD()
     }
+
+    @Test func metaCommandsSetOutputInputAndDisplay() throws {
+        let c = try ShellTests.seeded()
+        let s = try Shell(c)
+        let data = c.dataDirectory
+        try s.expect("\\conninfo", """
+            You are connected to DB cluster "sqlc", shard group "sg": 2 routers and 4 shards.
+            Data folder: \(data)
+            Router catalog: \(data)/router.db
+            Shard files:
+              shard 1: \(data)/shard-01.db
+              shard 2: \(data)/shard-02.db
+              shard 3: \(data)/shard-03.db
+              shard 4: \(data)/shard-04.db
+
+            """)
+        // \set and :name, :'name' substitution.
+        try s.expect("\\set tbl regions", "")
+        try s.expect("\\set wanted eu", "")
+        try s.expect("\\echo :tbl and :wanted", "regions and eu\n")
+        try s.expect("select name from :tbl where code = :'wanted';", "  name  \n--------\n Europe\n(1 row)\n\n")
+        // \x: one line per column.
+        try s.expect("\\x", "Expanded display is on.\n")
+        try s.expect("select * from regions order by code;", """
+            -[ RECORD 1 ]--
+            code | eu
+            name | Europe
+            -[ RECORD 2 ]--
+            code | us
+            name | Americas
+
+
+            """)
+        try s.expect("\\x off", "Expanded display is off.\n")
+        // \timing adds a line after each result.
+        try s.expect("\\timing on", "Timing is on.\n")
+        let timed = try s.enter("select 1 as one;")
+        #expect(timed.hasPrefix(" one \n-----\n   1\n(1 row)\n\nTime: ") && timed.hasSuffix(" ms\n"), "\(timed)")
+        let ms = timed.split(separator: "\n").last!.dropFirst("Time: ".count).dropLast(" ms".count)
+        #expect(Double(ms) != nil && ms.split(separator: ".").last?.count == 3, "\(timed)")
+        try s.expect("\\timing off", "Timing is off.\n")
+        // \o FILE sends results there; \o alone brings them back.
+        let outFile = c.h.home + "/out.txt"
+        try s.expect("\\o \(outFile)", "")
+        try s.expect("select 2 as two;", "")
+        try s.expect("\\o", "")
+        #expect(try String(contentsOfFile: outFile, encoding: .utf8) == " two \n-----\n   2\n(1 row)\n\n")
+        // \i FILE runs its statements as if typed.
+        let script = c.h.home + "/script.sql"
+        try "insert into regions values ('ap', 'Asia');\nselect count(*) as n\n  from regions;\n".write(toFile: script, atomically: true, encoding: .utf8)
+        try s.expect("\\i \(script)", "INSERT 0 1\n n \n---\n 3\n(1 row)\n\n")
+        try s.expect("\\pset format csv", "Output format is csv.\n")
+        try s.expect("select * from regions order by code;", "code,name\nap,Asia\neu,Europe\nus,Americas\n")
+        try s.expect("\\nosuch", "invalid command \\nosuch\nTry \\? for help.\n")
+        try s.term.type("\\q\r")
+        #expect(try s.term.waitForExit() == 0)
+        #expect(s.term.screen.lines.suffix(2) == ["sqlc=> \\q", ""])
+    }
 }
