@@ -136,7 +136,9 @@ import Glibc
         try s.expect("rollback;", "ROLLBACK\n")
         try s.expect("select count(*) as n from regions;", " n \n---\n 2\n(1 row)\n\n")
         // A syntax error points at the spot, and the shell goes on.
-        #expect(try s.enter("selec 1;").hasPrefix("ERROR:  syntax error at or near \"selec\"\nLINE 1: selec 1"))
+        try s.expect("selec 1;", "ERROR:  syntax error at or near \"selec\"\nLINE 1: selec 1;\n        ^\n")
+        try s.expect("select 1,", then: "sqlc-> ", "")
+        try s.expect("  2 frm regions;", "ERROR:  syntax error at or near \"regions\"\nLINE 2:   2 frm regions;\n                ^\n")
         try s.quitWithCtrlD()
     }
 

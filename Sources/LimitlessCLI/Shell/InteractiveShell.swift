@@ -198,12 +198,14 @@ final class ShellSession {
         let (statements, rest) = ShellText.takeStatements(buffer)
         buffer = rest
         for sql in statements {
-            runStatement(sql)
+            runStatement(sql, endedBySemicolon: true)
             if quitting { break }
         }
     }
 
-    func runStatement(_ sql: String) {
+    /// Runs one statement and shows its result or error. An error quotes the statement as it
+    /// was typed, with its `;` as psql shows it (the engine gets it without).
+    func runStatement(_ sql: String, endedBySemicolon: Bool = false) {
         lastStatement = sql
         let start = Clock.monotonic()
         var result: StatementResult?
@@ -218,7 +220,7 @@ final class ShellSession {
         completionNamesCache = nil
         if let failure {
             Console.flush()
-            Console.err(SQLResultWriter.psqlError(failure, statement: sql))
+            Console.err(SQLResultWriter.psqlError(failure, statement: endedBySemicolon ? sql + ";" : sql))
         } else if let result {
             emit(render(result))
         }
