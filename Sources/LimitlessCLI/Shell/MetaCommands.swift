@@ -319,9 +319,9 @@ enum ShellHelp {
     static let commands = """
         General
           \\q                     quit (Ctrl-D on an empty line does too)
+          \\h [STATEMENT]         syntax of a SQL statement (\\h alone lists them)
           \\conninfo              the cluster, shard group, routers and shard files
           \\timing [on|off]       show how long each statement takes
-          \\! not supported; \\h [STATEMENT] gives statement syntax
 
         Query buffer
           \\e                     edit the query buffer (or the last statement) in $EDITOR, then run it
