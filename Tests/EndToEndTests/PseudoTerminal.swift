@@ -111,6 +111,10 @@ final class PseudoTerminal {
         }
     }
 
+    /// How long a wait lasts before it fails: generous, since the whole test suite may be
+    /// running at once on a small shared machine; a passing test never waits this long.
+    static let patience = 60.0
+
     static let up = "\u{1B}[A"
     static let down = "\u{1B}[B"
     static let ctrlC = "\u{3}"
@@ -147,7 +151,7 @@ final class PseudoTerminal {
     }
 
     /// Reads until `done` holds, failing after `timeout` seconds with the screen in the message.
-    func wait(for what: String, timeout: Double = 30, _ done: () -> Bool) throws {
+    func wait(for what: String, timeout: Double = PseudoTerminal.patience, _ done: () -> Bool) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while !done() {
             let left = deadline.timeIntervalSinceNow
@@ -163,21 +167,21 @@ final class PseudoTerminal {
 
     /// Waits until the cursor sits right after `prompt` at the start of a line below `row`
     /// (the program is waiting for input there).
-    func waitForPrompt(_ prompt: String, below row: Int, timeout: Double = 30) throws {
+    func waitForPrompt(_ prompt: String, below row: Int, timeout: Double = PseudoTerminal.patience) throws {
         try wait(for: "the prompt \(prompt.debugDescription) below line \(row)", timeout: timeout) {
             screen.row > row && screen.currentLine == prompt && screen.column == prompt.count
         }
     }
 
     /// Waits until `needle` appears on the screen at or below `row`.
-    func waitFor(_ needle: String, from row: Int, timeout: Double = 30) throws {
+    func waitFor(_ needle: String, from row: Int, timeout: Double = PseudoTerminal.patience) throws {
         try wait(for: needle.debugDescription, timeout: timeout) {
             screen.text(from: row).contains(needle)
         }
     }
 
     /// Waits for the program to end; returns its exit status (or the signal number + 128).
-    func waitForExit(timeout: Double = 30) throws -> Int32 {
+    func waitForExit(timeout: Double = PseudoTerminal.patience) throws -> Int32 {
         try wait(for: "the program to exit", timeout: timeout) {
             exitStatus != nil
         }

@@ -58,7 +58,7 @@ import Glibc
         /// Types `line` and Enter, waits for `next` (the main prompt unless told), and returns
         /// what the shell printed in between, one `\n` after each line.
         @discardableResult
-        func enter(_ line: String, then next: String? = nil, timeout: Double = 30) throws -> String {
+        func enter(_ line: String, then next: String? = nil, timeout: Double = PseudoTerminal.patience) throws -> String {
             let start = term.screen.row
             let shown = term.screen.currentLine
             try term.type(line + "\r")
