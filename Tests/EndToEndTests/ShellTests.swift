@@ -355,7 +355,8 @@ import Glibc
 
     @Test func metaCommandsSetOutputInputAndDisplay() throws {
         let c = try ShellTests.seeded()
-        let s = try Shell(c)
+        // \\e runs $EDITOR on the last statement; this one turns its 1 into 42.
+        let s = try Shell(c, env: ["EDITOR": "sed -i s/1/42/"])
         let data = c.dataDirectory
         try s.expect("\\conninfo", """
             You are connected to DB cluster "sqlc", shard group "sg": 2 routers and 4 shards.
@@ -385,6 +386,17 @@ import Glibc
 
 
             """)
+        // \\x auto: expanded only when a row is wider than the terminal.
+        try s.expect("\\x auto", "Expanded display is used automatically.\n")
+        try s.expect("\\set long " + String(repeating: "z", count: 70), "")
+        try s.expect("select :'long' as a, :'long' as b;", """
+            -[ RECORD 1 ]\(String(repeating: "-", count: 61))
+            a | \(String(repeating: "z", count: 70))
+            b | \(String(repeating: "z", count: 70))
+
+
+            """)
+        try s.expect("select 'narrow' as a, 1 as b;", "   a    | b \n--------+---\n narrow | 1\n(1 row)\n\n")
         try s.expect("\\x off", "Expanded display is off.\n")
         // \timing adds a line after each result.
         try s.expect("\\timing on", "Timing is on.\n")
@@ -402,9 +414,15 @@ import Glibc
         // \i FILE runs its statements as if typed.
         let script = c.h.home + "/script.sql"
         try "insert into regions values ('ap', 'Asia');\nselect count(*) as n\n  from regions;\n".write(toFile: script, atomically: true, encoding: .utf8)
-        try s.expect("\\i \(script)", "INSERT 0 1\n n \n---\n 3\n(1 row)\n\n")
+        // …with Tab completing its file name.
+        try s.term.type("\\i \(c.h.home)/scr\t")
+        try s.term.wait(for: "the file name completed") { s.term.screen.currentLine == "sqlc=> \\i \(script) " }
+        try s.expect("", "INSERT 0 1\n n \n---\n 3\n(1 row)\n\n")
         try s.expect("\\pset format csv", "Output format is csv.\n")
         try s.expect("select * from regions order by code;", "code,name\nap,Asia\neu,Europe\nus,Americas\n")
+        try s.expect("\\pset format aligned", "Output format is aligned.\n")
+        try s.expect("select 1 as x;", " x \n---\n 1\n(1 row)\n\n")
+        try s.expect("\\e", " x  \n----\n 42\n(1 row)\n\n")
         try s.expect("\\nosuch", "invalid command \\nosuch\nTry \\? for help.\n")
         try s.term.type("\\q\r")
         #expect(try s.term.waitForExit() == 0)
