@@ -295,11 +295,12 @@ import Glibc
         let s = try Shell(c)
         let query = "with recursive n(x) as (select 1 union all select x + 1 from n where x < 1000000000) select count(*) from n;"
         /// Starts the query, waits for the progress line (it has run for a second), presses Ctrl-C.
-        func cancel(prompt: String, then next: String) throws -> String {
+        func cancel(_ query: String = query, prompt: String, then next: String, once progress: String = "… running") throws -> String {
             let row = s.term.screen.row
             try s.term.type(query + "\r")
-            try s.term.waitFor("… running", from: row + 1)
-            #expect(s.term.screen.currentLine.hasSuffix(" s (Ctrl-C cancels)"), "\(s.term.transcript)")
+            try s.term.waitFor(progress, from: row + 1)
+            let progressLine = s.term.screen.currentLine
+            #expect(progressLine.hasPrefix("… running ") && progressLine.hasSuffix(" (Ctrl-C cancels)"), "\(s.term.transcript)")
             try s.term.type(PseudoTerminal.ctrlC)
             try s.term.waitForPrompt(next, below: row)
             let lines = s.term.screen.lines
@@ -313,6 +314,13 @@ import Glibc
         try s.expect("begin;", then: "sqlc=*> ", "BEGIN\n")
         #expect(try cancel(prompt: "sqlc=*> ", then: "sqlc=!> ") == "ERROR:  canceling statement due to user request\n")
         try s.expect("rollback;", "ROLLBACK\n")
+        // A bulk write shows how many rows it wrote so far; cancelled, it leaves nothing behind
+        // on any shard.
+        let insert = "insert into hot with recursive n(x) as (select 1 union all select x + 1 from n where x < 1e8) select x, x from n;"
+        #expect(try cancel(insert, prompt: "sqlc=> ", then: "sqlc=> ", once: " rows written (Ctrl-C cancels)")
+                == "ERROR:  canceling statement due to user request\n")
+        try s.expect("select count(*) as n, max(n) as top from hot;", " n  | top \n----+-----\n 40 |  40\n(1 row)\n\n")
+        #expect(try c.counts("hot").reduce(0, +) == 40)
         // Ctrl-C on a half-typed line drops it, and the next line starts clean.
         let row = s.term.screen.row
         try s.term.type("select garbage from")
