@@ -248,6 +248,28 @@ import Glibc
 
             """)
 
+        // Key and unique indexes under PostgreSQL's names; a standard table has no shards.
+        try s.expect("create table tags(id integer primary key, label text unique, a integer, b integer, unique (a, b));",
+                     "CREATE TABLE\n")
+        try s.expect("create unique index tags_b on tags(b);", "CREATE INDEX\n")
+        try s.expect("\\d tags", """
+                            Table "public.tags"
+             Column |  Type   | Collation | Nullable | Default 
+            --------+---------+-----------+----------+---------
+             id     | integer |           | not null | 
+             label  | text    |           |          | 
+             a      | integer |           |          | 
+             b      | integer |           |          | 
+            Indexes:
+                "tags_pkey" PRIMARY KEY, btree (id)
+                "tags_a_b_key" UNIQUE CONSTRAINT, btree (a, b)
+                "tags_b" UNIQUE, btree (b)
+                "tags_label_key" UNIQUE CONSTRAINT, btree (label)
+            Limitless type: standard
+
+
+            """)
+        try s.expect("\\dist tags", "\"tags\" is a standard table: it lives on the router, not on the shards.\n")
         // \dist: one bar per shard, scaled so the largest fills the line, then the skew.
         let chart = try s.enter("\\dist orders").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(chart.count == 7, "\(chart)")
