@@ -159,16 +159,32 @@ import Glibc
             try s.expect("", " word  \n-------\n first\n(1 row)\n\n")
             // A line that carries a password is run but not remembered.
             try s.expect("select 'my password' as note;", "    note     \n-------------\n my password\n(1 row)\n\n")
+            // A statement typed over two lines comes back as one entry, both lines.
+            try s.expect("select 'x' as a,", then: "sqlc-> ", "")
+            try s.expect("  'y' as b;", " a | b \n---+---\n x | y\n(1 row)\n\n")
+            let top = s.term.screen.row
+            try s.term.type(PseudoTerminal.up)
+            try s.term.wait(for: "the two-line statement recalled") {
+                s.term.screen.lines[top] == "sqlc=> select 'x' as a," && s.term.screen.currentLine == "  'y' as b;"
+            }
+            try s.expect("", " a | b \n---+---\n x | y\n(1 row)\n\n")
             try s.quitWithCtrlD()
         }
+        // One entry a line in the file; a newline inside an entry is kept as \u{1}, as psql does.
         let saved = try String(contentsOfFile: historyFile, encoding: .utf8)
-        #expect(saved == "select 'first' as word;\nselect 'second' as word;\nselect 'first' as word;\n")
-        // A new session starts with that history: Up shows the last remembered line.
+        #expect(saved == "select 'first' as word;\nselect 'second' as word;\nselect 'first' as word;\nselect 'x' as a,\u{1}  'y' as b;\n")
+        // A new session starts with that history: Up shows the last entry, then the ones before.
         let s = try Shell(c)
+        let top = s.term.screen.row
         try s.term.type(PseudoTerminal.up)
-        try s.term.wait(for: "the last line of the previous session") { s.term.screen.currentLine == "sqlc=> select 'first' as word;" }
+        try s.term.wait(for: "the last entry of the previous session") {
+            s.term.screen.lines[top] == "sqlc=> select 'x' as a," && s.term.screen.currentLine == "  'y' as b;"
+        }
         try s.term.type(PseudoTerminal.up)
-        try s.term.wait(for: "the line before it") { s.term.screen.currentLine == "sqlc=> select 'second' as word;" }
+        try s.term.wait(for: "the entry before it") { s.term.screen.currentLine == "sqlc=> select 'first' as word;" }
+        try s.term.type(PseudoTerminal.up)
+        try s.term.wait(for: "the one before that") { s.term.screen.currentLine == "sqlc=> select 'second' as word;" }
+        #expect(s.term.screen.row == top)
         try s.expect("", "  word  \n--------\n second\n(1 row)\n\n")
         try s.quitWithCtrlD()
     }
@@ -317,7 +333,7 @@ import Glibc
         let s = try Shell(c)
         let query = "with recursive n(x) as (select 1 union all select x + 1 from n where x < 1000000000) select count(*) from n;"
         /// Starts the query, waits for the progress line (it has run for a second), presses Ctrl-C.
-        func cancel(_ query: String = query, prompt: String, then next: String, once progress: String = "… running") throws -> String {
+        func cancel(_ query: String = query, prompt: String, then next: String, once progress: String = " s (Ctrl-C cancels)") throws -> String {
             let row = s.term.screen.row
             try s.term.type(query + "\r")
             try s.term.waitFor(progress, from: row + 1)
