@@ -321,6 +321,12 @@ import Glibc
             expected += "shard \(i + 1) │" + (i == hotShard ? String(repeating: "█", count: hotBar) + " 40" : String(repeating: " ", count: hotBar) + "  0") + "\n"
         }
         try s.expect("\\dist hot", expected + "skew: 4.00 (largest shard / mean)\n")
+        // After the window shrinks, the chart fits the new width.
+        try s.term.resize(columns: 60, rows: 40)
+        let narrowBar = 60 - 1 - "shard 1 │".count - " 40".count
+        let narrow = try s.enter("\\dist hot").split(separator: "\n").map(String.init)
+        #expect(narrow.count == 6 && narrow[hotShard + 1] == "shard \(hotShard + 1) │" + String(repeating: "█", count: narrowBar) + " 40", "\(narrow)")
+        try s.term.resize(columns: ShellTests.columns, rows: 40)
         let reference = try s.enter("\\dist regions")
         #expect(reference.hasPrefix("Rows per shard of \"regions\" (reference): 2 rows (every shard holds a full copy)\n"), "\(reference)")
         #expect(reference.hasSuffix("skew: 1.00 (largest shard / mean)\n"), "\(reference)")
