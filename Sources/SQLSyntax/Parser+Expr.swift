@@ -169,8 +169,11 @@ extension Parser {
     }
 
     mutating func parseExprList() throws(E) -> [Expr] {
-        var list = [try parseExpr()]
-        while accept(.comma) { list.append(try parseExpr()) }
+        // room for a few items up front: one allocation for most lists instead of one per
+        // doubling from a single element
+        var list: [Expr] = []
+        list.reserveCapacity(4)
+        repeat { list.append(try parseExpr()) } while accept(.comma)
         return list
     }
 
@@ -426,6 +429,7 @@ extension Parser {
     mutating func parseCase() throws(E) -> Expr {
         try expect(.case)
         var c = CaseExpr(whens: [])
+        c.whens.reserveCapacity(4)
         if !isKw(.when) { c.operand = try parseExpr() }
         while accept(.when) {
             let w = try parseExpr()
