@@ -186,12 +186,12 @@ public enum Keyword: UInt8, CaseIterable, Sendable {
         if start + 8 <= total {
             // one unaligned load, bytes past the word masked off
             v = UnsafeRawPointer(q + start).loadUnaligned(as: UInt64.self).littleEndian
-            if n < 8 { v &= (1 << UInt64(8 * n)) &- 1 }
+            if n < 8 { v &= (1 &<< UInt64(8 * n)) &- 1 }
             v &= 0xDFDF_DFDF_DFDF_DFDF
         } else {
             let m = min(n, 8)
             var j = 0
-            while j < m { v |= UInt64(q[start + j] & 0xDF) << UInt64(8 * j); j += 1 }
+            while j < m { v |= UInt64(q[start + j] & 0xDF) &<< UInt64(8 * j); j += 1 }
         }
         var h = fastHash(v, n)
         while true {

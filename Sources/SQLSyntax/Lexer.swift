@@ -120,7 +120,9 @@ struct Lexer {
             // end; one append below (a single append site keeps the loop's state in registers)
             var kind: TokenKind
             var word = Keyword.none
-            switch Class(rawValue: cls[Int(c)] & 0x1F).unsafelyUnwrapped {
+            // (Class's raw values are 0..<28 in declaration order, so the low five bits of a table
+            // entry are the enum's own bit pattern)
+            switch unsafeBitCast(cls[Int(c)] & 0x1F, to: Class.self) {
             case .space:
                 i += 1
                 while i < n && cls[Int(q[i])] & spaceFlag != 0 { i += 1 }

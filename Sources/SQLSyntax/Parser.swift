@@ -146,10 +146,10 @@ struct Parser {
         var head: UInt64 = 0
         if s + 8 <= p.count {
             head = UnsafeRawPointer(q + s).loadUnaligned(as: UInt64.self).littleEndian
-            if n < 8 { head &= (1 << UInt64(8 * n)) &- 1 }
+            if n < 8 { head &= (1 &<< UInt64(8 * n)) &- 1 }
         } else {
             var j = 0
-            while j < min(n, 8) { head |= UInt64(q[s + j]) << UInt64(8 * j); j += 1 }
+            while j < min(n, 8) { head |= UInt64(q[s + j]) &<< UInt64(8 * j); j += 1 }
         }
         var h = (head ^ UInt64(n)) &* 0x9E37_79B9_7F4A_7C15
         if n > 8 { h ^= UInt64(q[e - 1]) &* 0xC2B2_AE3D_27D4_EB4F }
@@ -208,7 +208,8 @@ struct Parser {
             while i + 8 <= end {
                 let w = UnsafeRawPointer(q + i).loadUnaligned(as: UInt64.self) ^ 0x0A0A_0A0A_0A0A_0A0A
                 let z = ~(((w & low7) &+ low7) | w | low7)
-                newlines &+= z.nonzeroBitCount
+                // one bit per newline at bit 7 of its byte: sum the bytes with a multiply
+                newlines &+= Int(truncatingIfNeeded: ((z &>> 7) &* 0x0101_0101_0101_0101) &>> 56)
                 i += 8
             }
         }
