@@ -114,7 +114,13 @@ struct Lexer {
         var i = 0
         var arrayDepth = 0
         while i < n {
-            let c = q[i]
+            var c = q[i]
+            if c == 32 {
+                // one space between tokens is the common case: skip it without a dispatch
+                i += 1
+                if i == n { break }
+                c = q[i]
+            }
             let start = i
             // every case sets `kind` (and `word` for keywords) and leaves `i` at the token's
             // end; one append below (a single append site keeps the loop's state in registers)

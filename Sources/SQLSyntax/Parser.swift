@@ -60,6 +60,8 @@ final class ParserState {
     /// construction. Sized by the token count.
     let cache: UnsafeMutablePointer<CachedString>
     let cacheMask: Int
+    /// `Parser.smallASCII` may build strings directly (checked once per process).
+    let smallStrings = Parser.smallStringLayoutHolds
     init(tokens: UnsafeMutableBufferPointer<Token>) {
         tokenStorage = tokens
         var size = 16
@@ -133,12 +135,58 @@ struct Parser {
         string(Int(t.start), Int(t.end))
     }
 
-    /// The String of source bytes `s..<e`, through the cache for short slices.
+    /// The String of source bytes `s..<e`: built directly when short and ASCII, through the
+    /// cache for other short slices.
     @inline(__always) mutating func string(_ s: Int, _ e: Int) -> String {
         let n = e - s
         if n <= 0 || n > 24 { return String(decoding: UnsafeBufferPointer(rebasing: p[s..<e]), as: UTF8.self) }
+        if n <= 15 && s + 16 <= p.count && state.smallStrings, let str = smallASCII(s, n) { return str }
         return cachedString(s, e)
     }
+
+    /// A String of `n` (1...15) ASCII bytes at `s` built in Swift's small-string form (the bytes
+    /// in place, the count and the "small ASCII" flags in the top byte), skipping validation
+    /// and the generic construction path; nil when a byte is not ASCII. Needs 16 readable
+    /// bytes at `s`. Used only when `smallStringLayoutHolds`.
+    @inline(__always) func smallASCII(_ s: Int, _ n: Int) -> String? {
+        let raw = UnsafeRawPointer(p.baseAddress.unsafelyUnwrapped + s)
+        var lo = raw.loadUnaligned(as: UInt64.self).littleEndian
+        var hi = raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian
+        if n < 8 {
+            lo &= (1 &<< UInt64(8 * n)) &- 1
+            hi = 0
+        } else {
+            hi &= (1 &<< UInt64(8 * (n - 8))) &- 1
+        }
+        if (lo | hi) & 0x8080_8080_8080_8080 != 0 { return nil }
+        hi |= UInt64(0xE0 | n) &<< 56
+        return Parser.makeSmallString(lo, hi)
+    }
+
+    @inline(__always) static func makeSmallString(_ lo: UInt64, _ hi: UInt64) -> String {
+        unsafeBitCast((lo.littleEndian, hi.littleEndian), to: String.self)
+    }
+
+    /// Whether this platform lays small ASCII strings out as `smallASCII` assumes (64-bit
+    /// little-endian, as on x86_64 and arm64 Linux): checked against the standard library's
+    /// own strings of every length from 1 to 15.
+    static let smallStringLayoutHolds: Bool = {
+        guard MemoryLayout<String>.size == 16, 1.littleEndian == 1 else { return false }
+        let sample = Array("SELECT x_1 FROM".utf8)
+        for n in 1...15 {
+            var lo: UInt64 = 0, hi: UInt64 = 0
+            for i in 0..<n {
+                if i < 8 { lo |= UInt64(sample[i]) << UInt64(8 * i) } else { hi |= UInt64(sample[i]) << UInt64(8 * (i - 8)) }
+            }
+            hi |= UInt64(0xE0 | n) << 56
+            let expected = String(decoding: sample[0..<n], as: UTF8.self)
+            let bits = unsafeBitCast(expected, to: (UInt64, UInt64).self)
+            if bits.0 != lo || bits.1 != hi { return false }
+            let built = makeSmallString(lo, hi)
+            if built != expected || built.utf8.count != n || !built.utf8.elementsEqual(sample[0..<n]) { return false }
+        }
+        return true
+    }()
 
     mutating func cachedString(_ s: Int, _ e: Int) -> String {
         let n = e - s
