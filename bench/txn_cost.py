@@ -8,7 +8,8 @@ The sqlite3 shell (WAL, synchronous=FULL) runs the same transfers on one file as
 
   bench/txn_cost.py [--bin PATH] [--n 300] [--runs 5] [--callgrind]
 
-Prints ms per transaction (median) for 1-shard, 2-shard and sqlite3, the 2-shard overhead over
+Prints ms per transaction (median wall time, and CPU time: the wall time here is mostly fsync,
+which is noisy on a shared disk) for 1-shard, 2-shard and sqlite3, the 2-shard overhead over
 1-shard in %, and with --callgrind the instruction counts of both runs (and their difference
 per transaction).
 """
@@ -95,11 +96,17 @@ def main():
                 return ["sqlite3", plain]
             return [binp, "sql", "--db-cluster-identifier", "bench", "--quiet", "-f", paths[name]]
 
+        cpu = {k: [] for k in ("one-shard", "two-shard", "sqlite3")}
+
         def run(name, prefix=()):
             stdin = open(paths[name]) if name == "sqlite3" else subprocess.DEVNULL
             t = time.perf_counter()
+            before = os.times()
             p = subprocess.run([*prefix, *argv(name)], env=env, stdin=stdin, capture_output=True, text=True)
             wall = time.perf_counter() - t
+            after = os.times()
+            if not prefix:
+                cpu[name].append((after.children_user - before.children_user) + (after.children_system - before.children_system))
             if name == "sqlite3":
                 stdin.close()
             if p.returncode != 0:
@@ -115,6 +122,9 @@ def main():
         for k in times:
             print("  %-10s %7.3f ms/txn   (runs: %s)" % (k, ms[k], " ".join("%.2f" % (t * 1000 / a.n) for t in times[k])))
         print("  two-shard overhead over one-shard: %+.0f%%" % ((ms["two-shard"] / ms["one-shard"] - 1) * 100))
+        cms = {k: statistics.median(v) * 1000 / a.n for k, v in cpu.items()}
+        print("  CPU (user+sys) ms/txn: one-shard %.3f, two-shard %.3f (%+.0f%%), sqlite3 %.3f" % (
+            cms["one-shard"], cms["two-shard"], (cms["two-shard"] / cms["one-shard"] - 1) * 100, cms["sqlite3"]))
         print("  two-shard / sqlite3: %.2f   one-shard / sqlite3: %.2f" % (ms["two-shard"] / ms["sqlite3"], ms["one-shard"] / ms["sqlite3"]))
         if a.callgrind:
             counts = {}

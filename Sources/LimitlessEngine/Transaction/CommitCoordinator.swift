@@ -176,7 +176,7 @@ final class CommitCoordinator {
             // A committer died after deciding (or this boot has not been checked yet): its
             // participants may be ours, whose locks we hold. Give them back, recover, retry.
             for p in participants { try? p.db.exec("ROLLBACK") }
-            try recoverLocked()
+            try? recoverLocked()  // may need a lock this session still holds: then the next statement recovers
             throw EngineError("could not serialize access: a distributed transaction left unfinished by another process was completed first; retry the transaction",
                               code: "40001")
         }
@@ -196,7 +196,7 @@ final class CommitCoordinator {
             do throws(EngineError) {
                 if !p.db.markerTableReady { try p.db.exec(CommitCoordinator.markerDDL) }
                 try p.db.runPrepared("INSERT INTO limitless_applied (txid) VALUES (?)", [.integer(txid)])
-                try p.db.exec("COMMIT")
+                try p.db.control("COMMIT")
                 p.db.markerTableReady = true
             } catch {
                 // The decision stands; recovery replays this participant.
@@ -221,14 +221,14 @@ final class CommitCoordinator {
         writeState(busy: true)
         crashPoint("after-busy")
         do throws(EngineError) {
-            try log.exec("BEGIN IMMEDIATE")
+            try log.control("BEGIN IMMEDIATE")
             try log.runPrepared("INSERT INTO limitless_decision (decided_at) VALUES (?)", [.text(Clock.nowISO8601())])
             let txid = log.lastInsertRowid
             for p in parts {
                 try log.runPrepared("INSERT INTO limitless_decision_part (txid, participant, redo) VALUES (?, ?, ?)",
                             [.integer(txid), .integer(Int64(p.id)), .blob(RedoCodec.encode(p.redo))])
             }
-            try log.exec("COMMIT")
+            try log.control("COMMIT")
             return txid
         } catch {
             if log.inTransaction { try? log.exec("ROLLBACK") }
@@ -238,14 +238,39 @@ final class CommitCoordinator {
 
     /// Completes every unfinished decision. Safe to call from several processes at once: the
     /// commit lock serialises them, and markers make each replay happen once.
+    ///
+    /// A replay needs the participant's write lock, which a live writer may hold while it waits
+    /// for the commit lock to commit: recovery waits only briefly for a participant, then lets
+    /// the commit lock go for a moment (that writer takes it, finds the state busy, rolls back
+    /// and fails with 40001) and tries again, for at most `Database.busyTimeoutMilliseconds`.
     func recover() throws(EngineError) {
-        guard try hasPendingDecisions() else { return }
-        let lock: FileLock
-        do { lock = try FileLock(path: lockPath, exclusive: true) } catch {
-            throw EngineError("could not take the commit lock: \(error)", code: "58030")
+        let deadline = CommitCoordinator.monotonicMilliseconds() + Int64(Database.busyTimeoutMilliseconds)
+        while true {
+            guard try hasPendingDecisions() else { return }
+            let lock: FileLock
+            do { lock = try FileLock(path: lockPath, exclusive: true) } catch {
+                throw EngineError("could not take the commit lock: \(error)", code: "58030")
+            }
+            do throws(EngineError) {
+                try recoverLocked()
+                lock.unlock()
+                return
+            } catch where error.code == "55P03" {
+                lock.unlock()
+                if CommitCoordinator.monotonicMilliseconds() > deadline { throw error }
+                usleep(20_000)
+            }
         }
-        defer { lock.unlock() }
-        try recoverLocked()
+    }
+
+    /// How long recovery waits for one participant's write lock before letting go of the commit
+    /// lock and trying again.
+    static let replayLockWaitMilliseconds: Int32 = 200
+
+    static func monotonicMilliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 
     /// The file of participant `id`: 0 is the router database, n the n-th shard.
@@ -285,6 +310,7 @@ final class CommitCoordinator {
         }
         try db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; PRAGMA trusted_schema=ON")
         limitless_sqlite3_enable_triggers(db.handle, 0)
+        limitless_sqlite3_busy_timeout(db.handle, CommitCoordinator.replayLockWaitMilliseconds)
         return db
     }
 
