@@ -145,16 +145,28 @@ final class ShellSession {
         readlineDone = false
         readlineLine = nil
         let sigints = ClusterEngine.sigintCount
+        // Ctrl-C must wake the wait for input even when it arrives while readline handles a
+        // key: SIGINT stays blocked here except inside pselect, which unblocks it atomically,
+        // so a Ctrl-C is either seen by the check below or ends the wait with EINTR.
+        var intMask = sigset_t()
+        sigemptyset(&intMask)
+        sigaddset(&intMask, SIGINT)
+        var previousMask = sigset_t()
+        sigprocmask(SIG_BLOCK, &intMask, &previousMask)
+        defer { sigprocmask(SIG_SETMASK, &previousMask, nil) }
+        var waitMask = previousMask
+        sigdelset(&waitMask, SIGINT)
         limitless_rl_install(prompt, readlineLineHandler)
         while !readlineDone {
-            var pfd = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
-            let r = poll(&pfd, 1, -1)
             if ClusterEngine.sigintCount != sigints {
                 limitless_rl_cancel_line()
                 rl_callback_handler_remove()
                 Console.out("\n")
                 return .cancelled
             }
+            var readable = fd_set()
+            readable.__fds_bits.0 = 1   // standard input, descriptor 0
+            let r = pselect(1, &readable, nil, nil, nil, &waitMask)
             if r < 0 {
                 if errno == EINTR { continue }
                 rl_callback_handler_remove()
@@ -186,12 +198,14 @@ final class ShellSession {
         let (statements, rest) = ShellText.takeStatements(buffer)
         buffer = rest
         for sql in statements {
-            runStatement(sql)
+            runStatement(sql, endedBySemicolon: true)
             if quitting { break }
         }
     }
 
-    func runStatement(_ sql: String) {
+    /// Runs one statement and shows its result or error. An error quotes the statement as it
+    /// was typed, with its `;` as psql shows it (the engine gets it without).
+    func runStatement(_ sql: String, endedBySemicolon: Bool = false) {
         lastStatement = sql
         let start = Clock.monotonic()
         var result: StatementResult?
@@ -206,7 +220,7 @@ final class ShellSession {
         completionNamesCache = nil
         if let failure {
             Console.flush()
-            Console.err(SQLResultWriter.psqlError(failure, statement: sql))
+            Console.err(SQLResultWriter.psqlError(failure, statement: endedBySemicolon ? sql + ";" : sql))
         } else if let result {
             emit(render(result))
         }
