@@ -504,7 +504,7 @@ public final class ClusterEngine {
             return .command(tag: "BEGIN", rowsAffected: nil)
         }
         let level = try isolationLevel(toks)
-        try router.exec("BEGIN")
+        try router.control("BEGIN")
         repeatableRead = level == "repeatable read"
         captures[0]?.reset()
         routerSavepoints.removeAll()
