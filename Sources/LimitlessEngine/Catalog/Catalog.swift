@@ -132,14 +132,7 @@ final class Catalog {
             tables[name.lowercased()] = TableInfo(gid: gid, name: name, placement: TablePlacement(rawValue: p) ?? .reference,
                                                   shardKey: keys ?? [], collocationID: coll, columns: TableInfo.columns(fromJSON: cols))
         }
-        rangeMaps = [:]
-        var grouped: [Int64: [HashRange]] = [:]
-        for row in try db.query("SELECT collocation_id, lower_bound, upper_bound, shard FROM limitless_ranges ORDER BY collocation_id, lower_bound") {
-            guard case let .integer(c) = row[0], case let .integer(lo) = row[1], case let .integer(hi) = row[2],
-                  case let .integer(s) = row[3] else { continue }
-            grouped[c, default: []].append(HashRange(lower: lo, upper: hi, shard: Int(s)))
-        }
-        for (c, r) in grouped { rangeMaps[c] = RangeMap(ranges: r) }
+        try load(routerRangesOnly: db)
     }
 
     /// Writes the initial catalog of a new shard group.
@@ -164,10 +157,11 @@ final class Catalog {
     /// Reloads only the range maps (after a new collocation group was written).
     func load(routerRangesOnly db: Database) throws(EngineError) {
         var grouped: [Int64: [HashRange]] = [:]
-        for row in try db.query("SELECT collocation_id, lower_bound, upper_bound, shard FROM limitless_ranges ORDER BY collocation_id, lower_bound") {
-            guard case let .integer(c) = row[0], case let .integer(lo) = row[1], case let .integer(hi) = row[2],
-                  case let .integer(s) = row[3] else { continue }
-            grouped[c, default: []].append(HashRange(lower: lo, upper: hi, shard: Int(s)))
+        // Read in place (512 rows per collocation group, at every start-up): no boxed values.
+        let s = try db.prepare("SELECT collocation_id, lower_bound, upper_bound, shard FROM limitless_ranges ORDER BY collocation_id, lower_bound")
+        while try s.step() {
+            guard s.isInteger(0), s.isInteger(1), s.isInteger(2), s.isInteger(3) else { continue }
+            grouped[s.int64(0), default: []].append(HashRange(lower: s.int64(1), upper: s.int64(2), shard: Int(s.int64(3))))
         }
         rangeMaps = [:]
         for (c, r) in grouped { rangeMaps[c] = RangeMap(ranges: r) }

@@ -274,7 +274,16 @@ final class Statement {
         }
     }
 
-    func row() -> [SQLValue] { (0..<columnCount).map(value) }
+    func row() -> [SQLValue] {
+        let n = Int(sqlite3_column_count(handle))
+        var out: [SQLValue] = []
+        out.reserveCapacity(n)
+        for i in 0..<n { out.append(value(i)) }
+        return out
+    }
+
+    func isInteger(_ i: Int) -> Bool { sqlite3_column_type(handle, Int32(i)) == SQLITE_INTEGER }
+    func int64(_ i: Int) -> Int64 { sqlite3_column_int64(handle, Int32(i)) }
 }
 
 extension SQLValue {
