@@ -51,6 +51,9 @@ public final class ClusterEngine {
     public internal(set) var lastPlanTier: Int?
     /// Counters of the virtual-table scans while EXPLAIN ANALYZE runs its statement.
     var explainRecorder: ExplainRecorder?
+    /// What the last pushed-down SELECT did (EXPLAIN ANALYZE reads it).
+    var pushdownStatistics: PushdownStatistics?
+    var aggregateNamesCache: Set<String>?
     /// Rows an UPDATE or DELETE … RETURNING changed in table `capturing` (gid).
     var capturing: Int64?
     var captured: [[SQLValue]] = []
@@ -382,6 +385,9 @@ public final class ClusterEngine {
             lastPlanTier = nil
             if !catalog.tables.isEmpty, let target = singleShardTarget(sql) {
                 return try runOnShard(target, sql)
+            }
+            if !catalog.tables.isEmpty, let plan = pushdownPlan(sql) {
+                return try runPushdown(plan, sql)
             }
             return try runOnRouter(sql, toks)
         case "INSERT", "REPLACE":
