@@ -168,3 +168,33 @@ import LimitlessSupport
         f.engine.close()
     }
 }
+
+@Suite struct DirectDeleteTests {
+    func rows(_ r: StatementResult?) -> [[SQLValue]] {
+        if case let .rows(_, _, rows)? = r { return rows }
+        return []
+    }
+
+    @Test func deletesRunOnTheShardsAndCountAsOneDatabase() throws {
+        let f = try PlanFixture(name: "delete")
+        try f.run("""
+            SET rds_aurora.limitless_create_table_mode = 'sharded';
+            SET rds_aurora.limitless_create_table_shard_key = '{"k"}';
+            CREATE TABLE kv (k INTEGER PRIMARY KEY, v TEXT NOT NULL, n INTEGER);
+            INSERT INTO kv (k, v, n) VALUES (1, 'a', 1), (2, 'b', 2), (3, 'c', NULL), (4, 'd', 4), (5, 'e', 5), (6, 'f', 6);
+            """)
+        #expect(try f.engine.execute("DELETE FROM kv WHERE k = '1'") == .command(tag: "DELETE 1", rowsAffected: 1))
+        #expect(try f.engine.execute("DELETE FROM kv WHERE n IS NULL") == .command(tag: "DELETE 1", rowsAffected: 1))
+        #expect(try f.engine.execute("DELETE FROM kv WHERE k >= 5 AND v <> 'zz'") == .command(tag: "DELETE 2", rowsAffected: 2))
+        // Inside a block the rows come back with ROLLBACK.
+        _ = try f.engine.execute("BEGIN")
+        #expect(try f.engine.execute("DELETE FROM kv") == .command(tag: "DELETE 2", rowsAffected: 2))
+        #expect(rows(try f.engine.execute("SELECT count(*) FROM kv")) == [[.integer(0)]])
+        _ = try f.engine.execute("ROLLBACK")
+        #expect(rows(try f.engine.execute("SELECT k FROM kv ORDER BY k")) == [[.integer(2)], [.integer(4)]])
+        // What the direct path does not take still works through the router.
+        #expect(try f.engine.execute("DELETE FROM kv WHERE k IN (SELECT 2)") == .command(tag: "DELETE 1", rowsAffected: 1))
+        #expect(throws: EngineError.self) { try f.engine.execute("DELETE FROM kv WHERE nope = 1") }
+        f.engine.close()
+    }
+}

@@ -1,5 +1,6 @@
 import CSQLite
 import LimitlessSupport
+import SQLSyntax
 
 /// The direct path for the commonest bulk write: `INSERT INTO sharded_table (cols) VALUES
 /// (…), (…), …` whose values are all plain constants (integers, strings, NULL). Instead of
@@ -264,5 +265,98 @@ extension ClusterEngine {
         }
         let count = stmt.rows.count
         return .command(tag: "INSERT 0 \(count)", rowsAffected: count)
+    }
+}
+
+extension ClusterEngine {
+    /// The direct path for `DELETE FROM sharded_table [WHERE condition]` when the condition reads
+    /// only that table's columns through literals and operators (no subquery, no function, no
+    /// parameter): the statement runs as written on each shard that may hold matching rows (the
+    /// one a pinned key names, else all), inside the same shard write transactions the virtual
+    /// table uses — instead of the router scanning every row and deleting it by rowid. Each
+    /// shard evaluates the condition over the same declared columns, as one database would.
+    /// Atomicity follows `bulkInsert`. Nil when the statement does not qualify.
+    func directDelete(_ sql: String) throws(EngineError) -> StatementResult? {
+        guard fault == nil, routerSavepoints.isEmpty, openSavepoints.isEmpty,
+              let parsed = try? SQLSyntax.parseOne(sql), case let .delete(d) = parsed.kind,
+              d.with == nil, d.alias == nil, d.indexed == nil, d.returning.isEmpty,
+              d.table.schema == nil || d.table.schema?.lowercased() == "main",
+              let info = catalog.table(d.table.name), info.placement == .sharded else { return nil }
+        let tableName = d.table.name.lowercased()
+        var simple = true
+        d.where?.forEach { node in
+            switch node {
+            case .subquery, .exists, .inSelect, .inTable, .function, .parameter, .raise, .array:
+                simple = false
+            case let .column(c):
+                if let s = c.schema, s.lowercased() != "main" { simple = false }
+                if let t = c.table, t.lowercased() != tableName { simple = false }
+                let lower = c.column.lowercased()
+                if info.columnIndex(c.column) == nil && !["rowid", "oid", "_rowid_"].contains(lower) { simple = false }
+            default: break
+            }
+        }
+        guard simple else { return nil }
+        // A pinned key (every key column `= literal` at the top level) names one shard.
+        var shards = Array(1...catalog.shardCount)
+        if info.keyIndexes.allSatisfy({ info.columns[$0].collation.uppercased() == "BINARY" }) {
+            var pinned: [Int: SQLValue] = [:]
+            for c in d.where?.conjuncts ?? [] {
+                guard case let .binary(.eq, l, r) = c else { continue }
+                var col: ColumnRef? = nil, lit: SQLValue? = nil
+                if case let .column(cr) = l, let v = literalValue(r) { col = cr; lit = v }
+                else if case let .column(cr) = r, let v = literalValue(l) { col = cr; lit = v }
+                guard let cr = col, let value = lit, value != .null, let ci = info.columnIndex(cr.column) else { continue }
+                pinned[ci] = info.columns[ci].affinity.apply(value)
+            }
+            let key = info.keyIndexes.compactMap { pinned[$0] }
+            if !key.isEmpty && key.count == info.keyIndexes.count {
+                shards = [shard(forKey: key, collocation: info.collocationID)]
+            }
+        }
+        let own = !explicitTransaction
+        if own {
+            try router.exec("BEGIN IMMEDIATE")
+            captures[0]?.reset()
+        } else {
+            let join = "DELETE FROM \(quoteIdentifier(info.name)) WHERE 0"
+            let s: Statement
+            if let cached = statementCache["router|" + join] { s = cached } else {
+                s = try router.prepare(join)
+                statementCache["router|" + join] = s
+            }
+            defer { s.reset() }
+            while try s.step() {}
+        }
+        var touched: [Int: Int] = [:]
+        var deleted = 0
+        do throws(EngineError) {
+            for n in shards {
+                let conn = try shardForWrite(n)
+                if !own {
+                    try conn.exec("SAVEPOINT limitless_bulk")
+                    touched[n] = captures[n]?.records.count ?? 0
+                }
+                let s = try conn.prepare(sql)
+                while try s.step() {}
+                deleted += conn.changes
+            }
+            for (n, _) in touched { try shardConnections[n]?.exec("RELEASE limitless_bulk") }
+            touched.removeAll()
+            if own { try commitAll() }
+        } catch {
+            if own {
+                if router.inTransaction { try? router.exec("ROLLBACK") }
+                rollbackShardTransactions()
+            } else {
+                for (n, mark) in touched {
+                    try? shardConnections[n]?.exec("ROLLBACK TO limitless_bulk; RELEASE limitless_bulk")
+                    captures[n]?.truncate(to: mark)
+                }
+            }
+            throw error
+        }
+        adjustRowCount(info, by: -Int64(deleted))
+        return .command(tag: "DELETE \(deleted)", rowsAffected: deleted)
     }
 }

@@ -410,6 +410,7 @@ public final class ClusterEngine {
             guard let (_, name, _) = Tokens.qualifiedName(sql, all, i), let info = catalog.table(name) else {
                 return try runOnRouter(sql, toks)
             }
+            if word == "DELETE", info.placement == .sharded, let r = try directDelete(sql) { return r }
             if word == "UPDATE", info.placement == .sharded,
                let stmt = try? SQLSyntax.parseOne(sql), case let .update(u) = stmt.kind {
                 updateAssignments = (info.gid, Set(u.sets.flatMap(\.columns).map { $0.lowercased() }))

@@ -380,7 +380,7 @@ extension ClusterEngine {
         return n - 1
     }
 
-    private func literalValue(_ e: Expr) -> SQLValue? {
+    func literalValue(_ e: Expr) -> SQLValue? {
         switch e {
         case let .literal(l):
             switch l {
