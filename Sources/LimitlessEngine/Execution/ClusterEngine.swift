@@ -386,7 +386,7 @@ public final class ClusterEngine {
             if !catalog.tables.isEmpty, let target = singleShardTarget(sql) {
                 return try runOnShard(target, sql)
             }
-            if !catalog.tables.isEmpty, let plan = pushdownPlan(sql) {
+            if !catalog.tables.isEmpty, sql.containsCaseInsensitive("FROM"), let plan = pushdownPlan(sql) {
                 return try runPushdown(plan, sql)
             }
             return try runOnRouter(sql, toks)
