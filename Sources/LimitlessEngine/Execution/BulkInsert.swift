@@ -25,7 +25,11 @@ struct BulkInsertStatement: Equatable {
     var tableName: String
     /// Column names as listed (nil: no list).
     var columnNames: [String]?
-    var rows: [[SQLValue]]
+    /// The rows' values, row after row (`width` each).
+    var values: [SQLValue]
+    var width: Int
+    var rowCount: Int { width == 0 ? 0 : values.count / width }
+    var rows: [[SQLValue]] { (0..<rowCount).map { Array(values[($0 * width)..<($0 * width + width)]) } }
 
     private static func isIdent(_ c: UInt8) -> Bool {
         (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c == 95 || c == 36 || c >= 128
@@ -98,29 +102,39 @@ struct BulkInsertStatement: Equatable {
             columns = list
         }
         guard let (s2, e2) = word(), wordIs(b, s2, e2, "VALUES") else { return nil }
-        var rows: [[SQLValue]] = []
+        var values: [SQLValue] = []
         var width = -1
         repeat {
             guard punct(40) else { return nil }
-            var row: [SQLValue] = []
-            if width > 0 { row.reserveCapacity(width) }
+            let rowStart = values.count
             repeat {
                 skipSpace()
                 guard i < n else { return nil }
                 let c = b[i]
                 if c == 39 {
-                    var text: [UInt8] = []
                     i += 1
+                    let s = i
+                    var doubled = false
                     var closed = false
                     while i < n {
                         if b[i] == 39 {
-                            if i + 1 < n && b[i + 1] == 39 { text.append(39); i += 2; continue }
-                            i += 1; closed = true; break
+                            if i + 1 < n && b[i + 1] == 39 { doubled = true; i += 2; continue }
+                            closed = true; break
                         }
-                        text.append(b[i]); i += 1
+                        i += 1
                     }
                     guard closed else { return nil }
-                    row.append(.text(String(decoding: text, as: UTF8.self)))
+                    let text: String
+                    if doubled {
+                        var out: [UInt8] = []
+                        var j = s
+                        while j < i { out.append(b[j]); j += b[j] == 39 ? 2 : 1 }
+                        text = String(decoding: out, as: UTF8.self)
+                    } else {
+                        text = String(decoding: UnsafeBufferPointer(rebasing: b[s..<i]), as: UTF8.self)
+                    }
+                    i += 1
+                    values.append(.text(text))
                 } else if c == 45 || (c >= 48 && c <= 57) {
                     var negative = false
                     if c == 45 { negative = true; i += 1; skipSpace() }
@@ -132,22 +146,22 @@ struct BulkInsertStatement: Equatable {
                     }
                     // Plain integers of up to 18 digits only (no reals, hex, exponents).
                     guard i > s, i - s <= 18, i >= n || !(isIdent(b[i]) || b[i] == 46) else { return nil }
-                    row.append(.integer(negative ? -v : v))
+                    values.append(.integer(negative ? -v : v))
                 } else if let (s, e) = word() {
                     guard wordIs(b, s, e, "NULL") else { return nil }
-                    row.append(.null)
+                    values.append(.null)
                 } else {
                     return nil
                 }
             } while punct(44)
             guard punct(41) else { return nil }
-            if width < 0 { width = row.count } else if row.count != width { return nil }
-            rows.append(row)
+            let count = values.count - rowStart
+            if width < 0 { width = count } else if count != width { return nil }
         } while punct(44)
         skipSpace()
         while i < n && b[i] == 59 { i += 1; skipSpace() }
-        guard i == n, !rows.isEmpty else { return nil }
-        return BulkInsertStatement(tableName: table, columnNames: columns, rows: rows)
+        guard i == n, width > 0 else { return nil }
+        return BulkInsertStatement(tableName: table, columnNames: columns, values: values, width: width)
     }
 }
 
@@ -179,7 +193,7 @@ extension ClusterEngine {
             for c in info.columns.indices { source[c] = c }
         }
         let width = stmt.columnNames?.count ?? info.columns.count
-        guard stmt.rows[0].count == width else { return nil }
+        guard stmt.width == width else { return nil }
         for c in writable where source[c] < 0 && info.columns[c].defaultSQL != nil { return nil }
         let alias = info.rowidAliasIndex
         for k in info.keyIndexes where source[k] < 0 && k != alias { return nil }  // the general path reports it
@@ -208,13 +222,16 @@ extension ClusterEngine {
         do throws(EngineError) {
             let sqlText = ClusterEngine.shardInsertSQL(info, conflict: "", withRowid: alias == nil)
             var statements = [Statement?](repeating: nil, count: catalog.shardCount + 1)
+            var connections = [Database?](repeating: nil, count: catalog.shardCount + 1)
             var key: [SQLValue] = []
             key.reserveCapacity(info.keyIndexes.count)
-            for row in stmt.rows {
+            let values = stmt.values
+            for r in 0..<stmt.rowCount {
+                let base = r * width
                 key.removeAll(keepingCapacity: true)
                 var aliasValue: Int64? = nil
                 for k in info.keyIndexes {
-                    var v: SQLValue = source[k] >= 0 ? row[source[k]] : .null
+                    var v: SQLValue = source[k] >= 0 ? values[base + source[k]] : .null
                     if v == .null, k == alias {
                         let next = try nextRowid(info)
                         aliasValue = next
@@ -224,10 +241,17 @@ extension ClusterEngine {
                 }
                 let rowid: Int64? = alias == nil ? try nextRowid(info) : nil
                 let shard = self.shard(forKey: key, collocation: info.collocationID)
-                let conn = try shardForWrite(shard)
-                if !own, touched[shard] == nil {
-                    try conn.exec("SAVEPOINT limitless_bulk")
-                    touched[shard] = captures[shard]?.records.count ?? 0
+                guard shard >= 1 && shard <= catalog.shardCount else {
+                    throw EngineError("hash range maps to shard \(shard), which does not exist", code: "XX000")
+                }
+                let conn: Database
+                if let c = connections[shard] { conn = c } else {
+                    conn = try shardForWrite(shard)
+                    connections[shard] = conn
+                    if !own {
+                        try conn.exec("SAVEPOINT limitless_bulk")
+                        touched[shard] = captures[shard]?.records.count ?? 0
+                    }
                 }
                 let s: Statement
                 if let cached = statements[shard] { s = cached } else {
@@ -239,14 +263,13 @@ extension ClusterEngine {
                 if let r = rowid { try s.bind(.integer(r), at: 1); slot = 2 }
                 for (i, c) in writable.enumerated() {
                     let v: SQLValue
-                    if c == alias, let a = aliasValue { v = .integer(a) } else { v = source[c] >= 0 ? row[source[c]] : .null }
+                    if c == alias, let a = aliasValue { v = .integer(a) } else { v = source[c] >= 0 ? values[base + source[c]] : .null }
                     try s.bind(v, at: i + slot)
                 }
                 try checkFault(shard: shard, operation: "insert")
                 while try s.step() {}
                 let inserted = conn.lastInsertRowid
                 noteRowid(info, inserted)
-                adjustRowCount(info, by: 1)
             }
             for (shard, _) in touched { try shardConnections[shard]?.exec("RELEASE limitless_bulk") }
             touched.removeAll()
@@ -263,7 +286,8 @@ extension ClusterEngine {
             }
             throw error
         }
-        let count = stmt.rows.count
+        let count = stmt.rowCount
+        adjustRowCount(info, by: Int64(count))
         return .command(tag: "INSERT 0 \(count)", rowsAffected: count)
     }
 }
