@@ -22,11 +22,32 @@ final class SingleShardPlan {
     /// `column = constant` conjuncts of the WHERE clause, in order (a later one wins).
     var pins: [(ref: Int, column: Int, source: Source)] = []
 
+    /// The pins that matter (those on key columns), compiled on first use: each names a slot in
+    /// the concatenated key values of the sharded tables, with the column's affinity.
+    private var compiled: [(slot: Int, affinity: Affinity, source: Source)]? = nil
+    private var slotCount = 0
+
+    private func compile() -> [(slot: Int, affinity: Affinity, source: Source)] {
+        var offsets: [Int] = []
+        var total = 0
+        for (_, info) in sharded { offsets.append(total); total += info.keyIndexes.count }
+        var out: [(slot: Int, affinity: Affinity, source: Source)] = []
+        for pin in pins {
+            guard let si = sharded.firstIndex(where: { $0.ref == pin.ref }),
+                  let kp = sharded[si].info.keyIndexes.firstIndex(of: pin.column) else { continue }
+            out.append((offsets[si] + kp, sharded[si].info.columns[pin.column].affinity, pin.source))
+        }
+        slotCount = total
+        compiled = out
+        return out
+    }
+
     /// The one shard that holds every row the SELECT can see, given the template's parameter
     /// values; nil when the keys are not all pinned or land on different shards.
     func target(_ engine: ClusterEngine, parameters: [SQLValue] = []) -> Int? {
         if referenceOnly { return engine.referenceReadShard }
-        var pinned: [Int: [Int: SQLValue]] = [:]
+        let pins = compiled ?? compile()
+        var slots = [SQLValue?](repeating: nil, count: slotCount)
         for pin in pins {
             let value: SQLValue
             switch pin.source {
@@ -42,20 +63,21 @@ final class SingleShardPlan {
                 }
             }
             if value == .null { continue }
-            let info = sharded.first { $0.ref == pin.ref }?.info
-            guard let info else { continue }
-            pinned[pin.ref, default: [:]][pin.column] = info.columns[pin.column].affinity.apply(value)
+            slots[pin.slot] = pin.affinity.apply(value)   // a later conjunct wins
         }
         var target: Int? = nil
-        for (ref, info) in sharded {
-            var values: [SQLValue] = []
-            values.reserveCapacity(info.keyIndexes.count)
-            for k in info.keyIndexes {
-                guard let v = pinned[ref]?[k] else { return nil }
-                values.append(v)
+        var offset = 0
+        var key: [SQLValue] = []
+        for (_, info) in sharded {
+            let n = info.keyIndexes.count
+            if n == 0 { return nil }
+            key.removeAll(keepingCapacity: true)
+            for j in 0..<n {
+                guard let v = slots[offset + j] else { return nil }
+                key.append(v)
             }
-            if values.isEmpty { return nil }
-            let s = engine.shard(forKey: values, collocation: info.collocationID)
+            offset += n
+            let s = engine.shard(forKey: key, collocation: info.collocationID)
             if let t = target, t != s { return nil }
             target = s
         }
