@@ -98,6 +98,18 @@ import SQLSyntax
         #expect(p.offset == 10 && p.limit == 5 && p.hiddenColumns == 2)
     }
 
+    @Test func constantsAreNeverReadAsColumnPositions() throws {
+        let p = try #require(try plan("SELECT 5, count(*), sum(DISTINCT 12) FROM customers GROUP BY 1 ORDER BY 1"))
+        #expect(p.shardSQL == "SELECT 5, count(*), 12 FROM customers GROUP BY CAST(5 AS INTEGER), CAST(12 AS INTEGER)")
+        guard case let .combine(all, _) = p.merge else { Issue.record("\(p.merge)"); return }
+        #expect(all.hasPrefix("SELECT c0, coalesce(sum(c1), 0), sum(DISTINCT c2) FROM"))
+        guard case let .combine(sql, _) = p.merge else { Issue.record("\(p.merge)"); return }
+        #expect(sql.hasSuffix("GROUP BY c0 ORDER BY c0"))
+        #expect(try plan("SELECT region FROM customers ORDER BY -1") == nil)
+        let q = try #require(try plan("SELECT region, name FROM customers ORDER BY +2 COLLATE RTRIM"))
+        #expect(q.merge == .sorted([.init(column: -1, descending: false, nullsFirst: true, collation: .rtrim)]))
+    }
+
     @Test func mergeOrderIsSQLitesOrder() {
         let values: [SQLValue] = [.text("b"), .integer(2), .real(1.5), .null, .blob([1]), .text("B"), .integer(-3), .real(2.0), .text("a ")]
         let sorted = values.sorted { SQLiteOrder.compare($0, $1, .binary) < 0 || (SQLiteOrder.isNull($0) && !SQLiteOrder.isNull($1)) }

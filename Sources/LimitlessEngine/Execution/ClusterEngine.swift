@@ -598,22 +598,38 @@ public final class ClusterEngine {
     }
 }
 
-nonisolated(unsafe) private var interruptTarget: OpaquePointer? = nil
-nonisolated(unsafe) private var interruptFlag = false
+/// State a signal handler shares with the code it interrupts, kept in raw memory: Swift checks
+/// exclusive access to global variables at run time, and a handler that writes one while the
+/// interrupted code is reading it would trap. Pointer memory is not checked.
+enum SignalShared {
+    /// [0] Ctrl-C arrived, [1] SIGINTs counted, [2] a monitored statement is running.
+    nonisolated(unsafe) static let cells: UnsafeMutablePointer<Int> = {
+        let p = UnsafeMutablePointer<Int>.allocate(capacity: 3)
+        p.initialize(repeating: 0, count: 3)
+        return p
+    }()
+    /// The connection plain (non-shell) Ctrl-C interrupts.
+    nonisolated(unsafe) static let target: UnsafeMutablePointer<OpaquePointer?> = {
+        let p = UnsafeMutablePointer<OpaquePointer?>.allocate(capacity: 1)
+        p.initialize(to: nil)
+        return p
+    }()
+}
 
 extension ClusterEngine {
     /// Set once Ctrl-C (SIGINT) arrived; the running statement is interrupted too.
     public static var interrupted: Bool {
-        get { interruptFlag }
-        set { interruptFlag = newValue }
+        get { SignalShared.cells[0] != 0 }
+        set { SignalShared.cells[0] = newValue ? 1 : 0 }
     }
 
     /// Ctrl-C interrupts the running statement (sqlite3_interrupt) and sets `interrupted`.
     public func installInterruptHandler() {
-        interruptTarget = router.handle
+        SignalShared.target.pointee = router.handle
+        _ = SignalShared.cells
         signal(SIGINT) { _ in
-            interruptFlag = true
-            if let h = interruptTarget { sqlite3_interrupt(h) }
+            SignalShared.cells[0] = 1
+            if let h = SignalShared.target.pointee { sqlite3_interrupt(h) }
         }
     }
 }

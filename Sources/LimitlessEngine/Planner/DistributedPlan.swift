@@ -168,7 +168,8 @@ extension ClusterEngine {
         }
         // A pinned key reads one shard per lookup (an IN list is one lookup per value).
         let multi = !keyPinned && (shards.map { $0.count > 1 } ?? false)
-        let sql = VirtualTable.shardSelect(info, clauses: pushed.map(\.sql), multiShard: multi)
+        let sql = VirtualTable.shardSelect(info, clauses: pushed.map(\.sql), multiShard: multi,
+                                           used: VirtualTable.splitPlan(plan).used)
         return DistributedPlan.Scan(table: info, alias: alias, plan: plan, shards: shards, reason: reason,
                                     keyPinned: keyPinned, remoteSQL: sql)
     }

@@ -327,14 +327,33 @@ private struct Context {
     /// column, a bare alias its expression (in ORDER BY an alias wins over a table column, in
     /// GROUP BY the column wins). Nil when the number is out of range or follows a `*`.
     func resolveTerm(_ e: Expr, _ columns: [ResultColumn], orderBy: Bool = false) -> Expr? {
+        // SQLite looks through a COLLATE: `ORDER BY 2 COLLATE NOCASE` sorts column 2 that way.
+        if case let .collate(inner, name) = e {
+            guard let r = resolveTerm(inner, columns, orderBy: orderBy) else { return nil }
+            return .collate(r, name)
+        }
         if orderBy, case let .column(c) = e, c.table == nil, let target = aliases[c.column.lowercased()] { return target }
-        if case let .literal(l) = e, let k = l.integerValue, case .number = l {
+        var lit = e
+        if case let .unary(.plus, inner) = e { lit = inner }
+        if case let .unary(.minus, .literal(l)) = e, l.integerValue != nil { return nil }  // out of range
+        if case let .literal(l) = lit, let k = l.integerValue, case .number = l {
             guard k >= 1, Int(k) <= columns.count else { return nil }
             for c in columns.prefix(Int(k)) { if case .expr = c {} else { return nil } }
             guard case let .expr(item, _) = columns[Int(k) - 1] else { return nil }
             return item
         }
         if let target = aliasTarget(e) { return target }
+        return e
+    }
+
+    /// An expression SQLite will not read as a column position in GROUP BY / ORDER BY (an
+    /// integer literal, even signed, would be one).
+    static func positionSafe(_ e: Expr) -> Expr {
+        var inner = e
+        while case let .unary(op, x) = inner, op == .plus || op == .minus { inner = x }
+        if case let .literal(l) = inner, case .number = l, l.integerValue != nil {
+            return .cast(e, TypeName("INTEGER"))
+        }
         return e
     }
 
@@ -619,15 +638,15 @@ private struct Context {
         var order: [OrderingTerm] = []
         for term in select.orderBy {
             guard let e = resolveTerm(term.expr, core.columns, orderBy: true) else { return nil }
-            order.append(OrderingTerm(rewrite(e), ascending: term.ascending, nulls: term.nulls))
+            order.append(OrderingTerm(Context.positionSafe(rewrite(e)), ascending: term.ascending, nulls: term.nulls))
         }
         if failed || shardItems.isEmpty { return nil }
         var shard = shardCore
         shard.columns = shardItems
         shard.groupBy = shardItems.prefix(groupCount).compactMap {
-            if case let .expr(e, _) = $0 { return e }; return nil
+            if case let .expr(e, _) = $0 { return Context.positionSafe(e) }; return nil
         }
-        if distinctColumn >= 0, case let .expr(x, _) = shardItems[distinctColumn] { shard.groupBy.append(x) }
+        if distinctColumn >= 0, case let .expr(x, _) = shardItems[distinctColumn] { shard.groupBy.append(Context.positionSafe(x)) }
         shard.having = nil
         shard.distinct = false
         let groupBy: [Expr] = (0..<groupCount).map { .column(ColumnRef("c\($0)")) }
