@@ -80,7 +80,15 @@ import SQLSyntax
     @Test func groupsOnTheShardKeyStayWhole() throws {
         let p = try #require(try plan("SELECT cust_id, group_concat(amount), count(DISTINCT product_id) FROM orders GROUP BY cust_id"))
         #expect(!p.partialAggregates)
-        #expect(p.shardSQL == "SELECT cust_id, group_concat(amount), count(DISTINCT product_id) FROM orders GROUP BY cust_id")
+        // Merged in group order, as one database emits groups.
+        #expect(p.shardSQL == "SELECT cust_id, group_concat(amount), count(DISTINCT product_id), cust_id AS limitless_sort_0 FROM orders GROUP BY cust_id ORDER BY limitless_sort_0 ASC NULLS FIRST")
+        #expect(p.merge == .sorted([.init(column: -1, descending: false, nullsFirst: true, collation: .binary)]))
+        // Without ORDER BY, which distinct rows a LIMIT keeps follows scan order: router execution.
+        #expect(try plan("SELECT DISTINCT region FROM customers LIMIT 2") == nil)
+        // An explicit COLLATE inside an aggregate stays on its value.
+        let c = try #require(try plan("SELECT region FROM customers GROUP BY region HAVING max(name COLLATE RTRIM) = 'a'"))
+        guard case let .combine(sql, _) = c.merge else { Issue.record("\(c.merge)"); return }
+        #expect(sql.hasSuffix("HAVING max(c1) COLLATE RTRIM = 'a'"))
     }
 
     @Test func distinctAggregatesGoThroughDistinctSets() throws {

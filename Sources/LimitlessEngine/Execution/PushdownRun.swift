@@ -118,25 +118,22 @@ extension ClusterEngine {
         for b in tables {
             let cols = b.table.columns.filter { $0.hidden != 1 }
             let names = cols.map { quoteIdentifier($0.name) }.joined(separator: ", ")
-            let read = "SELECT \(names) FROM \(quoteIdentifier(b.table.name))"
+            // The rowid travels too: a statement may read it, and one database would show the table's.
+            let read = "SELECT rowid, \(names) FROM \(quoteIdentifier(b.table.name))"
             let parts = try runEverywhere(read, shards)
-            // Same names, types, collations and primary key as the table, so the shard's plan
-            // looks rows up the way it would in the table itself (by rowid for INTEGER PRIMARY KEY).
+            // Same names, types and collations as the table; an INTEGER PRIMARY KEY stays the
+            // rowid, so the shard's plan looks rows up by it as in the table itself.
             let rowidAlias = b.table.rowidAliasIndex.map { b.table.columns[$0].name }
-            var decl = cols.map { c in
+            let decl = cols.map { c in
                 var d = quoteIdentifier(c.name)
                 if !c.declaredType.isEmpty { d += " " + c.declaredType }
                 if c.name == rowidAlias { d += " PRIMARY KEY" }
                 if c.collation.uppercased() != "BINARY" { d += " COLLATE " + c.collation }
                 return d
             }.joined(separator: ", ")
-            let pk = cols.filter { $0.primaryKeyPosition > 0 }.sorted { $0.primaryKeyPosition < $1.primaryKeyPosition }
-            if rowidAlias == nil && !pk.isEmpty {
-                decl += ", PRIMARY KEY (" + pk.map { quoteIdentifier($0.name) }.joined(separator: ", ") + ")"
-            }
             let create = "CREATE TEMP TABLE IF NOT EXISTS \(quoteIdentifier(b.tempName)) (\(decl))"
-            let insert = "INSERT INTO temp.\(quoteIdentifier(b.tempName)) VALUES (" +
-                Array(repeating: "?", count: cols.count).joined(separator: ", ") + ")"
+            let insert = "INSERT INTO temp.\(quoteIdentifier(b.tempName)) (rowid, \(names)) VALUES (" +
+                Array(repeating: "?", count: cols.count + 1).joined(separator: ", ") + ")"
             let dbs = Unchecked(shards.map { shardConnections[$0]! })
             let rows = Unchecked(parts)
             let out = Slots<EngineError>(shards.count)

@@ -478,11 +478,18 @@ private struct Context {
         var keys: [PushdownPlan.SortKey] = []
         var hidden: [Expr] = []
         var orderBy = select.orderBy
-        if orderBy.isEmpty, sources.count == 1, core.groupBy.isEmpty {
-            orderBy = [OrderingTerm(.column(ColumnRef(table: sources[0].binding, "rowid")))]
+        if orderBy.isEmpty {
+            if !core.groupBy.isEmpty {
+                // One database emits groups in the order of their keys (it sorts, or reads an
+                // index): merge the shards' groups the same way.
+                orderBy = core.groupBy.map { OrderingTerm($0) }
+            } else if sources.count == 1 {
+                orderBy = [OrderingTerm(.column(ColumnRef(table: sources[0].binding, "rowid")))]
+            }
         }
         for term in orderBy {
-            guard let e = resolveTerm(term.expr, core.columns, orderBy: true), let name = collation(e),
+            let isGroupTerm = select.orderBy.isEmpty && !core.groupBy.isEmpty
+            guard let e = resolveTerm(term.expr, core.columns, orderBy: !isGroupTerm), let name = collation(e),
                   let coll = MergeCollation(name) else { return nil }
             let desc = term.ascending == false
             let nullsFirst = term.nulls.map { $0 == .first } ?? !desc
@@ -508,6 +515,8 @@ private struct Context {
     /// the rest (ORDER BY and LIMIT there too).
     func distinctPlan(_ select: Select, _ core: SelectClause, _ shardCore: SelectClause,
                       _ broadcasts: [PushdownPlan.Broadcast], reason: String) -> PushdownPlan? {
+        // Which distinct rows a LIMIT keeps without ORDER BY follows one database's scan order.
+        if select.limit != nil && select.orderBy.isEmpty { return nil }
         var items: [(Expr, String?)] = []
         for c in core.columns {
             guard case let .expr(e, alias) = c else { return nil }
@@ -580,6 +589,23 @@ private struct Context {
             if let i = groupTerms.firstIndex(of: n) { return .column(ColumnRef("c\(i)")) }
             switch e {
             case let .function(f) where Context.isAggregateCall(f, names):
+                // An explicit COLLATE in the arguments gives the aggregate's value that collation
+                // (SQLite follows it into comparisons, ORDER BY and DISTINCT): keep it on the result.
+                if let coll = argumentCollation(f) {
+                    if coll.isEmpty { failed = true; return e }
+                    let inner = rewriteAggregate(f, e)
+                    return failed ? e : .collate(inner, coll)
+                }
+                return rewriteAggregate(f, e)
+            case .column:
+                // A bare column outside GROUP BY: SQLite takes it from some row of the group.
+                failed = true; return e
+            default:
+                return e.mapChildren(rewrite)
+            }
+        }
+        /// The combine expression of one aggregate call `e` (= `.function(f)`).
+        func rewriteAggregate(_ f: FunctionCall, _ e: Expr) -> Expr {
                 let name = f.name.lowercased()
                 if f.distinct && name != "min" && name != "max" {
                     // Through distinct sets: the shards also group by the argument, so each
@@ -622,12 +648,6 @@ private struct Context {
                 default:
                     failed = true; return e
                 }
-            case .column:
-                // A bare column outside GROUP BY: SQLite takes it from some row of the group.
-                failed = true; return e
-            default:
-                return e.mapChildren(rewrite)
-            }
         }
         var outs: [ResultColumn] = []
         for c in core.columns {
@@ -656,6 +676,19 @@ private struct Context {
         return PushdownPlan(shardSelect: Select(first: .select(shard)),
                             merge: .combine(sql: combine.sql, declarations: decls), hiddenColumns: 0,
                             offset: 0, limit: nil, broadcasts: broadcasts, partialAggregates: true, reason: reason)
+    }
+
+    /// The collation an explicit COLLATE in an aggregate's arguments gives its value: nil when
+    /// there is none, "" when it sits deeper than SQLite's rule is followed here.
+    func argumentCollation(_ f: FunctionCall) -> String? {
+        for a in f.arguments {
+            var found = false
+            a.forEach { if case .collate = $0 { found = true } }
+            guard found else { continue }
+            if case let .collate(_, name) = a { return name.uppercased() }
+            return ""
+        }
+        return nil
     }
 
     /// HAVING may name result aliases.

@@ -258,7 +258,15 @@ final class Statement {
         case .null: rc = sqlite3_bind_null(handle, i)
         case let .integer(v): rc = sqlite3_bind_int64(handle, i, v)
         case let .real(v): rc = sqlite3_bind_double(handle, i, v)
-        case let .text(s): rc = sqlite3_bind_text(handle, i, s, -1, SQLITE_TRANSIENT_PTR)
+        case let .text(s):
+            // With its byte length: text may hold NUL characters, which a C string would end at.
+            var t = s
+            rc = t.withUTF8 { u -> Int32 in
+                guard let base = u.baseAddress, u.count > 0 else { return sqlite3_bind_text(handle, i, "", 0, SQLITE_TRANSIENT_PTR) }
+                return base.withMemoryRebound(to: CChar.self, capacity: u.count) {
+                    sqlite3_bind_text(handle, i, $0, Int32(u.count), SQLITE_TRANSIENT_PTR)
+                }
+            }
         case let .blob(b):
             rc = b.withUnsafeBytes { sqlite3_bind_blob(handle, i, $0.baseAddress, Int32(b.count), SQLITE_TRANSIENT_PTR) }
         }
