@@ -130,6 +130,85 @@ public enum Keyword: UInt8, CaseIterable, Sendable {
         }
     }
 
+    /// The lexer's lookup tables: a keyword is found by its length and its first eight bytes
+    /// (ASCII letters folded to upper case with `& 0xDF`, packed little-endian into a UInt64),
+    /// hashed into an open-addressing table; bytes past the eighth are compared one by one.
+    /// Folding with `& 0xDF` is safe because keyword spellings hold only A-Z and `_`, and only
+    /// `a-z`/`A-Z`/`_` fold onto those bytes among the bytes that can occur in a word.
+    struct FastTables {
+        /// slot -> keyword raw value (0: empty)
+        let slots: UnsafePointer<UInt8>
+        /// keyword raw value -> packed first eight bytes
+        let prefix: UnsafePointer<UInt64>
+        /// keyword raw value -> spelling length
+        let length: UnsafePointer<UInt8>
+        /// keyword raw value -> offset of its spelling in `flat`
+        let offset: UnsafePointer<Int32>
+        let flat: UnsafePointer<UInt8>
+    }
+    static let fastSlotBits = 10
+    @inline(__always) static func fastHash(_ prefix: UInt64, _ length: Int) -> Int {
+        Int(truncatingIfNeeded: ((prefix &+ UInt64(length)) &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - fastSlotBits))
+    }
+    nonisolated(unsafe) static let fastTables: FastTables = {
+        let count = Keyword.allCases.count
+        let slotCount = 1 << fastSlotBits
+        let slots = UnsafeMutablePointer<UInt8>.allocate(capacity: slotCount)
+        slots.initialize(repeating: 0, count: slotCount)
+        let prefix = UnsafeMutablePointer<UInt64>.allocate(capacity: count)
+        let length = UnsafeMutablePointer<UInt8>.allocate(capacity: count)
+        let offset = UnsafeMutablePointer<Int32>.allocate(capacity: count)
+        let flatBytes = spellingFlat
+        let flat = UnsafeMutablePointer<UInt8>.allocate(capacity: flatBytes.count + 1)
+        flat.initialize(from: flatBytes, count: flatBytes.count)
+        for k in Keyword.allCases {
+            let r = Int(k.rawValue)
+            let bytes = Array(k.spelling.utf8)
+            var v: UInt64 = 0
+            for (j, c) in bytes.prefix(8).enumerated() { v |= UInt64(c & 0xDF) << UInt64(8 * j) }
+            prefix[r] = v
+            length[r] = UInt8(bytes.count)
+            offset[r] = Int32(spellingStart[r])
+            if k == .none { continue }
+            var h = fastHash(v, bytes.count)
+            while slots[h] != 0 { h = (h + 1) & (slotCount - 1) }
+            slots[h] = k.rawValue
+        }
+        return FastTables(slots: slots, prefix: prefix, length: length, offset: offset, flat: flat)
+    }()
+
+    /// Looks a word up (ASCII case-insensitive); `.none` when it is not a keyword.
+    @inline(__always)
+    static func lookupFast(_ q: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ total: Int, _ t: FastTables) -> Keyword {
+        let n = end - start
+        if n < 2 || n > 17 { return .none }
+        var v: UInt64 = 0
+        if start + 8 <= total {
+            // one unaligned load, bytes past the word masked off
+            v = UnsafeRawPointer(q + start).loadUnaligned(as: UInt64.self).littleEndian
+            if n < 8 { v &= (1 &<< UInt64(8 * n)) &- 1 }
+            v &= 0xDFDF_DFDF_DFDF_DFDF
+        } else {
+            let m = min(n, 8)
+            var j = 0
+            while j < m { v |= UInt64(q[start + j] & 0xDF) &<< UInt64(8 * j); j += 1 }
+        }
+        var h = fastHash(v, n)
+        while true {
+            let raw = t.slots[h]
+            if raw == 0 { return .none }
+            let r = Int(raw)
+            if t.prefix[r] == v && Int(t.length[r]) == n {
+                if n <= 8 { return Keyword(rawValue: raw).unsafelyUnwrapped }
+                let o = Int(t.offset[r])
+                var i = 8
+                while i < n && (q[start + i] & 0xDF) == t.flat[o + i] { i += 1 }
+                if i == n { return Keyword(rawValue: raw).unsafelyUnwrapped }
+            }
+            h = (h + 1) & ((1 << fastSlotBits) - 1)
+        }
+    }
+
     /// Looks up a Swift string (used by the printer to decide quoting).
     public static func lookup(_ word: String) -> Keyword {
         var s = word

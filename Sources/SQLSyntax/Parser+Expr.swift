@@ -11,7 +11,41 @@ extension Parser {
         let saved = depth
         defer { depth = saved }
         try nest()
-        var lhs = try parsePrefix()
+        let lhs = try parsePrefix()
+        // most operands end at a comma, a keyword or a parenthesis: skip the operator loop
+        if !continuesInfix(minPrec, stopAtAnd) { return lhs }
+        return try parseInfix(lhs, minPrec, stopAtAnd)
+    }
+
+    /// Whether the current token continues an expression as an infix or postfix operator of
+    /// precedence `minPrec` or more (exactly when `parseInfix` would not return at once).
+    @inline(__always) mutating func continuesInfix(_ minPrec: Int, _ stopAtAnd: Bool) -> Bool {
+        let t = tok
+        let prec: Int
+        switch t.kind {
+        case .keyword:
+            switch t.keyword {
+            case .or: prec = 1
+            case .and: if stopAtAnd { return false }; prec = 2
+            case .not, .is, .in, .like, .glob, .regexp, .match, .between, .isnull, .notnull: prec = 4
+            case .ilike: if !startsExpr(peek(1)) { return false }; prec = 4
+            case .collate: prec = 11
+            default: return false
+            }
+        case .eq, .ne: prec = 4
+        case .lt, .le, .gt, .ge: prec = 5
+        case .bitAnd, .bitOr, .shl, .shr: prec = 7
+        case .plus, .minus: prec = 8
+        case .star, .slash, .percent: prec = 9
+        case .concat, .ptr, .ptr2: prec = 10
+        default: return false
+        }
+        return prec >= minPrec
+    }
+
+    /// The operator loop of precedence climbing, from a parsed left operand.
+    mutating func parseInfix(_ first: Expr, _ minPrec: Int, _ stopAtAnd: Bool) throws(E) -> Expr {
+        var lhs = first
         while true {
             let t = tok
             var prec = 0
@@ -55,7 +89,13 @@ extension Parser {
             try nest()
             if let op {
                 advance()
-                let rhs = try parseExpr(prec + 1)
+                // the right operand: what parseExpr(prec + 1) does, without its frame when no
+                // tighter operator follows the operand
+                let d = depth
+                try nest()
+                var rhs = try parsePrefix()
+                if continuesInfix(prec + 1, false) { rhs = try parseInfix(rhs, prec + 1, false) }
+                depth = d
                 lhs = .binary(op, lhs, rhs)
                 continue
             }
@@ -169,8 +209,11 @@ extension Parser {
     }
 
     mutating func parseExprList() throws(E) -> [Expr] {
-        var list = [try parseExpr()]
-        while accept(.comma) { list.append(try parseExpr()) }
+        // room for a few items up front: one allocation for most lists instead of one per
+        // doubling from a single element
+        var list: [Expr] = []
+        list.reserveCapacity(4)
+        repeat { list.append(try parseExpr()) } while accept(.comma)
         return list
     }
 
@@ -426,6 +469,7 @@ extension Parser {
     mutating func parseCase() throws(E) -> Expr {
         try expect(.case)
         var c = CaseExpr(whens: [])
+        c.whens.reserveCapacity(4)
         if !isKw(.when) { c.operand = try parseExpr() }
         while accept(.when) {
             let w = try parseExpr()

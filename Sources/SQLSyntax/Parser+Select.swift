@@ -67,6 +67,7 @@ extension Parser {
         var distinct = false
         if accept(.distinct) { distinct = true } else { _ = accept(.all) }
         var columns: [ResultColumn] = []
+        columns.reserveCapacity(8)
         repeat { columns.append(try parseResultColumn()) } while accept(.comma)
         var from: JoinClause? = nil
         if accept(.from) { from = try parseJoinClause() }
@@ -106,6 +107,7 @@ extension Parser {
 
     mutating func parseOrderingTerms() throws(E) -> [OrderingTerm] {
         var terms: [OrderingTerm] = []
+        terms.reserveCapacity(4)
         repeat {
             var term = OrderingTerm(try parseExpr())
             if accept(.asc) { term.ascending = true } else if accept(.desc) { term.ascending = false }

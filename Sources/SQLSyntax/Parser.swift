@@ -45,10 +45,36 @@ public enum SQLSyntax {
 /// Parses `text` into statements (same as `SQLSyntax.parse`).
 public func parse(_ text: String) throws(SQLSyntaxError) -> [Statement] { try SQLSyntax.parse(text) }
 
+/// One entry of the parser's string cache: the source bytes a String was made from.
+struct CachedString {
+    var start: Int32 = 0
+    var length: Int32 = -1
+    var head: UInt64 = 0
+    var value: String = ""
+}
+
 final class ParserState {
     let tokenStorage: UnsafeMutableBufferPointer<Token>
-    init(tokens: UnsafeMutableBufferPointer<Token>) { tokenStorage = tokens }
-    deinit { tokenStorage.deallocate() }
+    /// Direct-mapped cache of the Strings made from short source slices (names and numbers
+    /// repeat: `a`, `t1`, `1`), so that a repeated name skips UTF-8 validation and String
+    /// construction. Sized by the token count.
+    let cache: UnsafeMutablePointer<CachedString>
+    let cacheMask: Int
+    /// `Parser.smallASCII` may build strings directly (checked once per process).
+    let smallStrings = Parser.smallStringLayoutHolds
+    init(tokens: UnsafeMutableBufferPointer<Token>) {
+        tokenStorage = tokens
+        var size = 16
+        while size < tokens.count / 2 && size < 4096 { size *= 2 }
+        cache = .allocate(capacity: size)
+        cache.initialize(repeating: CachedString(), count: size)
+        cacheMask = size - 1
+    }
+    deinit {
+        tokenStorage.deallocate()
+        cache.deinitialize(count: cacheMask + 1)
+        cache.deallocate()
+    }
     var failure: SQLSyntaxError?
     // incremental line/column tracking for statement ranges
     var lcOffset = 0, lcLine = 1, lcColumn = 1
@@ -71,9 +97,8 @@ struct Parser {
 
     init(_ p: UnsafeBufferPointer<UInt8>) {
         self.p = p
-        let lexed = Lexer.tokenize(p)
-        let buffer = UnsafeMutableBufferPointer<Token>.allocate(capacity: lexed.count)
-        _ = buffer.initialize(from: lexed)
+        let lexed = Lexer.tokenizeToBuffer(p)
+        let buffer = UnsafeMutableBufferPointer<Token>(start: lexed.base, count: lexed.count)
         self.tokens = UnsafeBufferPointer(buffer)
         self.state = ParserState(tokens: buffer)
         var probe = 0
@@ -107,7 +132,89 @@ struct Parser {
     }
 
     mutating func text(_ t: Token) -> String {
-        String(decoding: UnsafeBufferPointer(rebasing: p[Int(t.start)..<Int(t.end)]), as: UTF8.self)
+        string(Int(t.start), Int(t.end))
+    }
+
+    /// The String of source bytes `s..<e`: built directly when short and ASCII, through the
+    /// cache for other short slices.
+    @inline(__always) mutating func string(_ s: Int, _ e: Int) -> String {
+        let n = e - s
+        if n <= 0 || n > 24 { return String(decoding: UnsafeBufferPointer(rebasing: p[s..<e]), as: UTF8.self) }
+        if n <= 15 && s + 16 <= p.count && state.smallStrings, let str = smallASCII(s, n) { return str }
+        return cachedString(s, e)
+    }
+
+    /// A String of `n` (1...15) ASCII bytes at `s` built in Swift's small-string form (the bytes
+    /// in place, the count and the "small ASCII" flags in the top byte), skipping validation
+    /// and the generic construction path; nil when a byte is not ASCII. Needs 16 readable
+    /// bytes at `s`. Used only when `smallStringLayoutHolds`.
+    @inline(__always) func smallASCII(_ s: Int, _ n: Int) -> String? {
+        let raw = UnsafeRawPointer(p.baseAddress.unsafelyUnwrapped + s)
+        var lo = raw.loadUnaligned(as: UInt64.self).littleEndian
+        var hi = raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian
+        if n < 8 {
+            lo &= (1 &<< UInt64(8 * n)) &- 1
+            hi = 0
+        } else {
+            hi &= (1 &<< UInt64(8 * (n - 8))) &- 1
+        }
+        if (lo | hi) & 0x8080_8080_8080_8080 != 0 { return nil }
+        hi |= UInt64(0xE0 | n) &<< 56
+        return Parser.makeSmallString(lo, hi)
+    }
+
+    @inline(__always) static func makeSmallString(_ lo: UInt64, _ hi: UInt64) -> String {
+        unsafeBitCast((lo.littleEndian, hi.littleEndian), to: String.self)
+    }
+
+    /// Whether this platform lays small ASCII strings out as `smallASCII` assumes (64-bit
+    /// little-endian, as on x86_64 and arm64 Linux): checked against the standard library's
+    /// own strings of every length from 1 to 15.
+    static let smallStringLayoutHolds: Bool = {
+        guard MemoryLayout<String>.size == 16, 1.littleEndian == 1 else { return false }
+        let sample = Array("SELECT x_1 FROM".utf8)
+        for n in 1...15 {
+            var lo: UInt64 = 0, hi: UInt64 = 0
+            for i in 0..<n {
+                if i < 8 { lo |= UInt64(sample[i]) << UInt64(8 * i) } else { hi |= UInt64(sample[i]) << UInt64(8 * (i - 8)) }
+            }
+            hi |= UInt64(0xE0 | n) << 56
+            let expected = String(decoding: sample[0..<n], as: UTF8.self)
+            let bits = unsafeBitCast(expected, to: (UInt64, UInt64).self)
+            if bits.0 != lo || bits.1 != hi { return false }
+            let built = makeSmallString(lo, hi)
+            if built != expected || built.utf8.count != n || !built.utf8.elementsEqual(sample[0..<n]) { return false }
+        }
+        return true
+    }()
+
+    mutating func cachedString(_ s: Int, _ e: Int) -> String {
+        let n = e - s
+        let q = p.baseAddress.unsafelyUnwrapped
+        var head: UInt64 = 0
+        if s + 8 <= p.count {
+            head = UnsafeRawPointer(q + s).loadUnaligned(as: UInt64.self).littleEndian
+            if n < 8 { head &= (1 &<< UInt64(8 * n)) &- 1 }
+        } else {
+            var j = 0
+            while j < min(n, 8) { head |= UInt64(q[s + j]) &<< UInt64(8 * j); j += 1 }
+        }
+        var h = (head ^ UInt64(n)) &* 0x9E37_79B9_7F4A_7C15
+        if n > 8 { h ^= UInt64(q[e - 1]) &* 0xC2B2_AE3D_27D4_EB4F }
+        let st = state
+        let slot = st.cache + Int(truncatingIfNeeded: h >> 40) & st.cacheMask
+        if slot.pointee.length == Int32(n) && slot.pointee.head == head {
+            var same = true
+            if n > 8 {
+                let o = Int(slot.pointee.start)
+                var j = 8
+                while j < n { if q[o + j] != q[s + j] { same = false; break }; j += 1 }
+            }
+            if same { return slot.pointee.value }
+        }
+        let value = String(decoding: UnsafeBufferPointer(start: q + s, count: n), as: UTF8.self)
+        slot.pointee = CachedString(start: Int32(s), length: Int32(n), head: head, value: value)
+        return value
     }
 
     /// Text of a quoted token without its quotes, doubled quotes undone.
@@ -115,11 +222,11 @@ struct Parser {
         let s = Int(t.start) + 1, e = Int(t.end) - 1
         if e <= s { return "" }
         let q = p[Int(t.start)]
-        if q == UInt8(ascii: "[") { return String(decoding: UnsafeBufferPointer(rebasing: p[s..<e]), as: UTF8.self) }
+        if q == UInt8(ascii: "[") { return string(s, e) }
         var hasDouble = false
         var i = s
         while i < e { if p[i] == q { hasDouble = true; break }; i += 1 }
-        if !hasDouble { return String(decoding: UnsafeBufferPointer(rebasing: p[s..<e]), as: UTF8.self) }
+        if !hasDouble { return string(s, e) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(e - s)
         i = s
@@ -142,6 +249,18 @@ struct Parser {
         // count newlines (a loop the optimiser can vectorise), then the characters after the last one
         var newlines = 0
         var i = from
+        if let q = p.baseAddress {
+            // eight bytes at a time: the high bit of each byte of `z` is set exactly where the
+            // byte of `w` is a newline
+            let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+            while i + 8 <= end {
+                let w = UnsafeRawPointer(q + i).loadUnaligned(as: UInt64.self) ^ 0x0A0A_0A0A_0A0A_0A0A
+                let z = ~(((w & low7) &+ low7) | w | low7)
+                // one bit per newline at bit 7 of its byte: sum the bytes with a multiply
+                newlines &+= Int(truncatingIfNeeded: ((z &>> 7) &* 0x0101_0101_0101_0101) &>> 56)
+                i += 8
+            }
+        }
         while i < end { newlines &+= p[i] == 10 ? 1 : 0; i += 1 }
         var lineStart = from
         if newlines > 0 {

@@ -115,6 +115,15 @@ final class PseudoTerminal {
     /// running at once on a small shared machine; a passing test never waits this long.
     static let patience = 60.0
 
+    /// Resizes the terminal, as a user dragging the window does (the program gets SIGWINCH).
+    func resize(columns: Int, rows: Int) throws {
+        var size = winsize(ws_row: UInt16(rows), ws_col: UInt16(columns), ws_xpixel: 0, ws_ypixel: 0)
+        guard ioctl(master, UInt(TIOCSWINSZ), &size) == 0 else {
+            throw Failure(description: "TIOCSWINSZ: \(String(cString: strerror(errno)))")
+        }
+        screen.columns = columns
+    }
+
     static let up = "\u{1B}[A"
     static let down = "\u{1B}[B"
     static let ctrlC = "\u{3}"
@@ -223,7 +232,7 @@ private enum PTY {
 /// deleting characters. Colours, modes (bracketed paste) and titles are ignored. The screen
 /// never scrolls away: line 0 is the first line the program wrote.
 final class Screen {
-    let columns: Int
+    var columns: Int
     private(set) var grid: [[Unicode.Scalar]] = [[]]
     private(set) var row = 0
     private(set) var column = 0

@@ -159,16 +159,32 @@ import Glibc
             try s.expect("", " word  \n-------\n first\n(1 row)\n\n")
             // A line that carries a password is run but not remembered.
             try s.expect("select 'my password' as note;", "    note     \n-------------\n my password\n(1 row)\n\n")
+            // A statement typed over two lines comes back as one entry, both lines.
+            try s.expect("select 'x' as a,", then: "sqlc-> ", "")
+            try s.expect("  'y' as b;", " a | b \n---+---\n x | y\n(1 row)\n\n")
+            let top = s.term.screen.row
+            try s.term.type(PseudoTerminal.up)
+            try s.term.wait(for: "the two-line statement recalled") {
+                s.term.screen.lines[top] == "sqlc=> select 'x' as a," && s.term.screen.currentLine == "  'y' as b;"
+            }
+            try s.expect("", " a | b \n---+---\n x | y\n(1 row)\n\n")
             try s.quitWithCtrlD()
         }
+        // One entry a line in the file; a newline inside an entry is kept as \u{1}, as psql does.
         let saved = try String(contentsOfFile: historyFile, encoding: .utf8)
-        #expect(saved == "select 'first' as word;\nselect 'second' as word;\nselect 'first' as word;\n")
-        // A new session starts with that history: Up shows the last remembered line.
+        #expect(saved == "select 'first' as word;\nselect 'second' as word;\nselect 'first' as word;\nselect 'x' as a,\u{1}  'y' as b;\n")
+        // A new session starts with that history: Up shows the last entry, then the ones before.
         let s = try Shell(c)
+        let top = s.term.screen.row
         try s.term.type(PseudoTerminal.up)
-        try s.term.wait(for: "the last line of the previous session") { s.term.screen.currentLine == "sqlc=> select 'first' as word;" }
+        try s.term.wait(for: "the last entry of the previous session") {
+            s.term.screen.lines[top] == "sqlc=> select 'x' as a," && s.term.screen.currentLine == "  'y' as b;"
+        }
         try s.term.type(PseudoTerminal.up)
-        try s.term.wait(for: "the line before it") { s.term.screen.currentLine == "sqlc=> select 'second' as word;" }
+        try s.term.wait(for: "the entry before it") { s.term.screen.currentLine == "sqlc=> select 'first' as word;" }
+        try s.term.type(PseudoTerminal.up)
+        try s.term.wait(for: "the one before that") { s.term.screen.currentLine == "sqlc=> select 'second' as word;" }
+        #expect(s.term.screen.row == top)
         try s.expect("", "  word  \n--------\n second\n(1 row)\n\n")
         try s.quitWithCtrlD()
     }
@@ -248,6 +264,28 @@ import Glibc
 
             """)
 
+        // Key and unique indexes under PostgreSQL's names; a standard table has no shards.
+        try s.expect("create table tags(id integer primary key, label text unique, a integer, b integer, unique (a, b));",
+                     "CREATE TABLE\n")
+        try s.expect("create unique index tags_b on tags(b);", "CREATE INDEX\n")
+        try s.expect("\\d tags", """
+                            Table "public.tags"
+             Column |  Type   | Collation | Nullable | Default 
+            --------+---------+-----------+----------+---------
+             id     | integer |           | not null | 
+             label  | text    |           |          | 
+             a      | integer |           |          | 
+             b      | integer |           |          | 
+            Indexes:
+                "tags_pkey" PRIMARY KEY, btree (id)
+                "tags_a_b_key" UNIQUE CONSTRAINT, btree (a, b)
+                "tags_b" UNIQUE, btree (b)
+                "tags_label_key" UNIQUE CONSTRAINT, btree (label)
+            Limitless type: standard
+
+
+            """)
+        try s.expect("\\dist tags", "\"tags\" is a standard table: it lives on the router, not on the shards.\n")
         // \dist: one bar per shard, scaled so the largest fills the line, then the skew.
         let chart = try s.enter("\\dist orders").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(chart.count == 7, "\(chart)")
@@ -283,6 +321,12 @@ import Glibc
             expected += "shard \(i + 1) │" + (i == hotShard ? String(repeating: "█", count: hotBar) + " 40" : String(repeating: " ", count: hotBar) + "  0") + "\n"
         }
         try s.expect("\\dist hot", expected + "skew: 4.00 (largest shard / mean)\n")
+        // After the window shrinks, the chart fits the new width.
+        try s.term.resize(columns: 60, rows: 40)
+        let narrowBar = 60 - 1 - "shard 1 │".count - " 40".count
+        let narrow = try s.enter("\\dist hot").split(separator: "\n").map(String.init)
+        #expect(narrow.count == 6 && narrow[hotShard + 1] == "shard \(hotShard + 1) │" + String(repeating: "█", count: narrowBar) + " 40", "\(narrow)")
+        try s.term.resize(columns: ShellTests.columns, rows: 40)
         let reference = try s.enter("\\dist regions")
         #expect(reference.hasPrefix("Rows per shard of \"regions\" (reference): 2 rows (every shard holds a full copy)\n"), "\(reference)")
         #expect(reference.hasSuffix("skew: 1.00 (largest shard / mean)\n"), "\(reference)")
@@ -295,7 +339,7 @@ import Glibc
         let s = try Shell(c)
         let query = "with recursive n(x) as (select 1 union all select x + 1 from n where x < 1000000000) select count(*) from n;"
         /// Starts the query, waits for the progress line (it has run for a second), presses Ctrl-C.
-        func cancel(_ query: String = query, prompt: String, then next: String, once progress: String = "… running") throws -> String {
+        func cancel(_ query: String = query, prompt: String, then next: String, once progress: String = " s (Ctrl-C cancels)") throws -> String {
             let row = s.term.screen.row
             try s.term.type(query + "\r")
             try s.term.waitFor(progress, from: row + 1)

@@ -48,6 +48,8 @@ final class ShellSession {
     let color: Bool
     let historyPath: String
     var lastHistoryLine = ""
+    /// The lines of the statement being typed, for its history entry.
+    var statementLines: [String] = []
     var quitting = false
     /// Lines of standard input when it is not a terminal.
     var pendingInput: [String]? = nil
@@ -92,11 +94,25 @@ final class ShellSession {
                 quitting = true
             case .cancelled:
                 buffer = ""
+                statementLines = []
             case let .line(text):
-                if interactive { remember(text) }
                 handle(line: text)
+                // psql's way: a statement typed over several lines is one history entry, kept
+                // once it is complete; a meta-command line is an entry of its own.
+                if interactive && !text.isEmpty {
+                    if buffer.isEmpty && statementLines.isEmpty {
+                        remember(text)
+                    } else {
+                        statementLines.append(text)
+                        if buffer.isEmpty {
+                            remember(statementLines.joined(separator: "\n"))
+                            statementLines = []
+                        }
+                    }
+                }
             }
         }
+        if interactive && !statementLines.isEmpty { remember(statementLines.joined(separator: "\n")) }
         if !interactive, !buffer.shellTrimmed.isEmpty {
             runStatement(buffer)
             buffer = ""
@@ -122,13 +138,30 @@ final class ShellSession {
         let fd = open(historyPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         if fd >= 0 { close(fd) }
         _ = read_history(historyPath)
+        // The file keeps one entry a line, with the newlines inside an entry as \u{1} (as psql
+        // does); in memory, and when recalled, an entry has its newlines back.
+        guard let list = history_list() else { return }
+        var i = 0
+        while let entry = list[i] {
+            if let line = entry.pointee.line {
+                let text = String(cString: line).replacingEvery("\u{1}", with: "\n")
+                if strchr(line, 1) != nil, let old = replace_history_entry(Int32(i), text, nil) { _ = free_history_entry(old) }
+                lastHistoryLine = text
+            }
+            i += 1
+        }
     }
 
-    func remember(_ line: String) {
-        guard ShellText.recordInHistory(line), line != lastHistoryLine else { return }
-        lastHistoryLine = line
-        add_history(line)
-        _ = append_history(1, historyPath)
+    /// Adds an entry to the history and appends it to the history file at once (so a crash
+    /// loses nothing); entries that carry a password are left out.
+    func remember(_ entry: String) {
+        guard ShellText.recordInHistory(entry), entry != lastHistoryLine else { return }
+        lastHistoryLine = entry
+        add_history(entry)
+        let fd = open(historyPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        guard fd >= 0 else { return }
+        try? Files.writeAll(fd, Array((entry.replacingEvery("\n", with: "\u{1}") + "\n").utf8), path: historyPath)
+        close(fd)
     }
 
     func readLine(prompt: String) -> Input {

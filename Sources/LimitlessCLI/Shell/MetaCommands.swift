@@ -234,7 +234,7 @@ extension ShellSession {
             out += "Indexes:\n"
             for i in indexes {
                 var kind = ""
-                if i.primaryKey { kind = "PRIMARY KEY, " } else if i.unique { kind = "UNIQUE, " }
+                if i.primaryKey { kind = "PRIMARY KEY, " } else if i.unique { kind = i.constraint ? "UNIQUE CONSTRAINT, " : "UNIQUE, " }
                 out += "    \"\(i.name)\" \(kind)btree \(i.definition)\n"
             }
         }
@@ -265,12 +265,15 @@ extension ShellSession {
         var primaryKey: Bool
         var unique: Bool
         var definition: String
+        /// Made by a UNIQUE constraint of the table rather than by CREATE UNIQUE INDEX.
+        var constraint = false
     }
 
     /// The indexes of a table under the names PostgreSQL gives them: SQLite's own name for a
     /// PRIMARY KEY or UNIQUE constraint's index (`sqlite_autoindex_T_N`) becomes `T_pkey` or
-    /// `T_col_key`, and an INTEGER PRIMARY KEY (the rowid itself, no index in SQLite) is listed
-    /// as the `T_pkey` index PostgreSQL would have. Primary key first, then by name.
+    /// `T_col_key` (a UNIQUE CONSTRAINT, as psql calls it), and an INTEGER PRIMARY KEY (the
+    /// rowid itself, no index in SQLite) is listed as the `T_pkey` index PostgreSQL would
+    /// have. Primary key first, then by name.
     static func indexesAsPostgresNamesThem(_ d: RelationDescription) -> [ShownIndex] {
         var list = d.indexes.map { ShownIndex(name: $0.name, primaryKey: $0.primaryKey, unique: $0.unique, definition: $0.definition) }
         guard d.kind == "table" else { return list }
@@ -280,6 +283,7 @@ extension ShellSession {
                 if i.primaryKey {
                     i.name = d.name + "_pkey"
                 } else {
+                    i.constraint = true
                     let columns = i.definition.filter { $0 != "(" && $0 != ")" && $0 != " " && $0 != "\"" }
                         .split(separator: ",").map(String.init)
                     i.name = ([d.name] + columns + ["key"]).joined(separator: "_")

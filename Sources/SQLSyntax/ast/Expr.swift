@@ -39,15 +39,44 @@ public struct Parameter: Equatable, Hashable, Sendable {
 }
 
 /// A column reference `[schema.][table.]column`.
-public struct ColumnRef: Equatable, Hashable, Sendable {
-    public var schema: String?
-    public var table: String?
+///
+/// The schema and table names live behind one reference, allocated only for qualified names,
+/// so that a `ColumnRef` (and with it every `Expr`) stays small: expressions are copied and
+/// boxed throughout parsing and rewriting.
+public struct ColumnRef: Hashable, Sendable {
+    /// Schema and table of a qualified reference (immutable; a setter replaces it).
+    final class Qualifier: Sendable {
+        let schema: String?
+        let table: String?
+        init(_ schema: String?, _ table: String?) { self.schema = schema; self.table = table }
+    }
+    var qualifier: Qualifier?
     public var column: String
     /// The bare name was written in double quotes. SQLite treats such a name that matches no
     /// column as a string literal, so the printer keeps the double quotes.
     public var doubleQuoted: Bool
+
+    public var schema: String? {
+        get { qualifier?.schema }
+        set { qualifier = ColumnRef.qualifier(newValue, table) }
+    }
+    public var table: String? {
+        get { qualifier?.table }
+        set { qualifier = ColumnRef.qualifier(schema, newValue) }
+    }
+    static func qualifier(_ schema: String?, _ table: String?) -> Qualifier? {
+        schema == nil && table == nil ? nil : Qualifier(schema, table)
+    }
     public init(schema: String? = nil, table: String? = nil, _ column: String, doubleQuoted: Bool = false) {
-        self.schema = schema; self.table = table; self.column = column; self.doubleQuoted = doubleQuoted
+        self.qualifier = ColumnRef.qualifier(schema, table)
+        self.column = column; self.doubleQuoted = doubleQuoted
+    }
+
+    public static func == (a: ColumnRef, b: ColumnRef) -> Bool {
+        a.column == b.column && a.doubleQuoted == b.doubleQuoted && a.schema == b.schema && a.table == b.table
+    }
+    public func hash(into h: inout Hasher) {
+        h.combine(schema); h.combine(table); h.combine(column); h.combine(doubleQuoted)
     }
 }
 
