@@ -152,4 +152,55 @@ import Glibc
         #expect(try RedoCodec.decode(RedoCodec.encode(records)) == records)
         #expect(throws: EngineError.self) { try RedoCodec.decode(Array(RedoCodec.encode(records).dropLast(3))) }
     }
+
+    @Test func decisionsKeepEveryPartAndTransactionIdsNeverRepeat() throws {
+        let parts: [(id: Int, redo: [RedoRecord])] = [
+            (id: 0, redo: [.statement("CREATE TABLE t (a)")]),
+            (id: 3, redo: [.insert(table: "t", rowid: 1, values: [.integer(5)])]),
+            (id: 12, redo: []),
+        ]
+        let decoded = try CommitCoordinator.decodeParts(CommitCoordinator.encodeParts(parts))
+        #expect(decoded.map(\.id) == [0, 3, 12])
+        #expect(try decoded.map { try RedoCodec.decode($0.redo) } == parts.map(\.redo))
+        #expect(throws: EngineError.self) { try CommitCoordinator.decodeParts(Array(CommitCoordinator.encodeParts(parts).dropLast(1))) }
+
+        let dir = Self.tempDir()
+        defer { try? Files.removeTree(dir) }
+        try ShardGroupStorage.create(directory: dir, shardCount: 1, routerCount: 1)
+        let coordinator = try CommitCoordinator(directory: dir)
+        let first = try coordinator.decide([(id: 1, redo: [])])
+        coordinator.writeState(busy: false)
+        try coordinator.forgetDone()
+        // Forgetting every decision must not let the next one reuse an id (markers name them).
+        let second = try coordinator.decide([(id: 1, redo: [])])
+        #expect(second > first)
+        #expect(try CommitCoordinator(directory: dir).decide([(id: 1, redo: [])]) > second)
+    }
+
+    /// A decision an earlier version wrote (a `limitless_decision` row and one part row per
+    /// participant) is still recovered, and new ids start after the old ones.
+    @Test func decisionsOfTheEarlierFormatAreRecovered() throws {
+        let dir = Self.tempDir()
+        defer { try? Files.removeTree(dir) }
+        try ShardGroupStorage.create(directory: dir, shardCount: 1, routerCount: 1)
+        let shard = try Database(path: Files.join(dir, ShardGroupStorage.shardFileName(1)))
+        try shard.exec("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)")
+        let old = try Database(path: Files.join(dir, "coordinator.db"), create: true)
+        try old.exec("""
+            PRAGMA journal_mode=WAL;
+            CREATE TABLE limitless_decision (txid INTEGER PRIMARY KEY AUTOINCREMENT, done INTEGER NOT NULL DEFAULT 0,
+                decided_at TEXT NOT NULL, boot TEXT);
+            CREATE TABLE limitless_decision_part (txid INTEGER NOT NULL, participant INTEGER NOT NULL, redo BLOB NOT NULL,
+                PRIMARY KEY (txid, participant)) WITHOUT ROWID;
+            INSERT INTO limitless_decision (txid, decided_at) VALUES (41, 'then');
+            """)
+        try old.run("INSERT INTO limitless_decision_part VALUES (41, 1, ?)",
+                    [.blob(RedoCodec.encode([.insert(table: "t", rowid: 7, values: [.integer(7), .text("old")])]))])
+        let coordinator = try CommitCoordinator(directory: dir)
+        #expect(try coordinator.hasPendingDecisions())  // no commit.state yet: check everything
+        try coordinator.recover()
+        #expect(try shard.query("SELECT k, v FROM t") == [[.integer(7), .text("old")]])
+        #expect(try shard.query("SELECT txid FROM limitless_applied") == [[.integer(41)]])
+        #expect(try coordinator.decide([(id: 1, redo: [])]) == 42)
+    }
 }

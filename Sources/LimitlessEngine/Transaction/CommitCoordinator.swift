@@ -51,7 +51,22 @@ final class CommitCoordinator {
                 participant INTEGER NOT NULL,
                 redo BLOB NOT NULL,
                 PRIMARY KEY (txid, participant)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS limitless_commit_decision (
+                txid INTEGER PRIMARY KEY,
+                decided_at TEXT NOT NULL,
+                participants TEXT NOT NULL,
+                redo BLOB NOT NULL);
             """)
+        // One row per decision (the two tables above are what earlier versions wrote; recovery
+        // still reads them). Transaction ids must never repeat — markers in the participants
+        // name them — so the newest row is never forgotten, and a new table starts after the
+        // last id the old tables handed out (a row with no participants holds that place).
+        if try log.query("SELECT 1 FROM limitless_commit_decision LIMIT 1").isEmpty {
+            try log.run("""
+                INSERT OR IGNORE INTO limitless_commit_decision (txid, decided_at, participants, redo)
+                SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'limitless_decision'), 0), '', '', x''
+                """, [])
+        }
         chmod(path, 0o600)
         bootID = CommitCoordinator.currentBootID()
         let statePath = Files.join(directory, "commit.state")
@@ -143,7 +158,10 @@ final class CommitCoordinator {
         let rows = try log.query("""
             SELECT d.txid, d.decided_at, group_concat(p.participant)
             FROM limitless_decision d JOIN limitless_decision_part p USING (txid)
-            GROUP BY d.txid ORDER BY d.txid
+            GROUP BY d.txid
+            UNION ALL
+            SELECT txid, decided_at, participants FROM limitless_commit_decision WHERE participants <> ''
+            ORDER BY 1
             """)
         return rows.compactMap { row in
             guard case let .integer(txid) = row[0], case let .text(at) = row[1] else { return nil }
@@ -222,18 +240,48 @@ final class CommitCoordinator {
         crashPoint("after-busy")
         do throws(EngineError) {
             try log.control("BEGIN IMMEDIATE")
-            try log.runPrepared("INSERT INTO limitless_decision (decided_at) VALUES (?)", [.text(Clock.nowISO8601())])
+            try log.runPrepared("INSERT INTO limitless_commit_decision (decided_at, participants, redo) VALUES (?, ?, ?)",
+                                [.text(Clock.nowISO8601()), .text(parts.map { String($0.id) }.joined(separator: ",")),
+                                 .blob(CommitCoordinator.encodeParts(parts))])
             let txid = log.lastInsertRowid
-            for p in parts {
-                try log.runPrepared("INSERT INTO limitless_decision_part (txid, participant, redo) VALUES (?, ?, ?)",
-                            [.integer(txid), .integer(Int64(p.id)), .blob(RedoCodec.encode(p.redo))])
-            }
             try log.control("COMMIT")
             return txid
         } catch {
             if log.inTransaction { try? log.exec("ROLLBACK") }
             throw error
         }
+    }
+
+    /// Every participant's redo in one blob: per participant its id and the length of its
+    /// encoded redo (8 bytes little-endian each), then the redo.
+    static func encodeParts(_ parts: [(id: Int, redo: [RedoRecord])]) -> [UInt8] {
+        var out: [UInt8] = []
+        for p in parts {
+            let redo = RedoCodec.encode(p.redo)
+            for v in [UInt64(p.id), UInt64(redo.count)] { for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) } }
+            out += redo
+        }
+        return out
+    }
+
+    static func decodeParts(_ bytes: [UInt8]) throws(EngineError) -> [(id: Int, redo: [UInt8])] {
+        var parts: [(id: Int, redo: [UInt8])] = []
+        var at = 0
+        func word() throws(EngineError) -> Int {
+            guard at + 8 <= bytes.count else { throw EngineError("damaged commit decision", code: "XX001") }
+            var v: UInt64 = 0
+            for i in 0..<8 { v |= UInt64(bytes[at + i]) << (8 * UInt64(i)) }
+            at += 8
+            guard v <= UInt64(Int.max) else { throw EngineError("damaged commit decision", code: "XX001") }
+            return Int(v)
+        }
+        while at < bytes.count {
+            let id = try word(), n = try word()
+            guard n <= bytes.count - at else { throw EngineError("damaged commit decision", code: "XX001") }
+            parts.append((id, Array(bytes[at..<(at + n)])))
+            at += n
+        }
+        return parts
     }
 
     /// Completes every unfinished decision. Safe to call from several processes at once: the
@@ -282,20 +330,30 @@ final class CommitCoordinator {
     /// that lacks its marker, then marks the state idle. Called with the commit lock held.
     private func recoverLocked() throws(EngineError) {
         if readState() == idleState { return }  // someone else recovered meanwhile
-        let decided = try log.query("SELECT txid FROM limitless_decision ORDER BY txid")
-        var connections: [Int: Database] = [:]
-        for row in decided {
+        // Every decision kept, oldest first: those of earlier versions, then this one's.
+        var decided: [(txid: Int64, parts: [(id: Int, redo: [UInt8])])] = []
+        for row in try log.query("SELECT txid FROM limitless_decision ORDER BY txid") {
             guard case let .integer(txid) = row[0] else { continue }
-            let parts = try log.query("SELECT participant, redo FROM limitless_decision_part WHERE txid = ? ORDER BY participant",
-                                      [.integer(txid)])
-            for part in parts {
-                guard case let .integer(id) = part[0], case let .blob(bytes) = part[1] else { continue }
+            var parts: [(id: Int, redo: [UInt8])] = []
+            for part in try log.query("SELECT participant, redo FROM limitless_decision_part WHERE txid = ? ORDER BY participant",
+                                      [.integer(txid)]) {
+                if case let .integer(id) = part[0], case let .blob(bytes) = part[1] { parts.append((Int(id), bytes)) }
+            }
+            decided.append((txid, parts))
+        }
+        for row in try log.query("SELECT txid, redo FROM limitless_commit_decision WHERE participants <> '' ORDER BY txid") {
+            guard case let .integer(txid) = row[0], case let .blob(bytes) = row[1] else { continue }
+            decided.append((txid, try CommitCoordinator.decodeParts(bytes)))
+        }
+        var connections: [Int: Database] = [:]
+        for (txid, parts) in decided {
+            for (id, bytes) in parts {
                 let db: Database
-                if let open = connections[Int(id)] { db = open } else {
-                    db = try recoveryConnection(Int(id))
-                    connections[Int(id)] = db
+                if let open = connections[id] { db = open } else {
+                    db = try recoveryConnection(id)
+                    connections[id] = db
                 }
-                try replay(txid: txid, participant: Int(id), db: db, redo: bytes)
+                try replay(txid: txid, participant: id, db: db, redo: bytes)
             }
         }
         writeState(busy: false)
@@ -341,16 +399,23 @@ final class CommitCoordinator {
     /// commit made with synchronous=NORMAL can no longer be lost). Called with the commit lock
     /// held and the state idle: every decision kept is then finished on every participant.
     func forgetDone() throws(EngineError) {
-        let maxRow = try log.query("SELECT max(txid) FROM limitless_decision")
+        let maxRow = try log.query("SELECT max(txid) FROM limitless_commit_decision")
         guard case let .integer(upTo) = maxRow.first?.first ?? .null else { return }
         for name in (try? Files.list(directory)) ?? [] where name.hasSuffix(".db-wal") && name != "coordinator.db-wal" {
             let fd = open(Files.join(directory, name), O_RDWR | O_CLOEXEC)
             if fd >= 0 { fsync(fd); close(fd) }
         }
-        try log.exec("BEGIN IMMEDIATE")
-        try log.run("DELETE FROM limitless_decision_part WHERE txid <= ?",
-                    [.integer(upTo)])
-        try log.run("DELETE FROM limitless_decision WHERE txid <= ?", [.integer(upTo)])
-        try log.exec("COMMIT")
+        try log.control("BEGIN IMMEDIATE")
+        do throws(EngineError) {
+            try log.runPrepared("DELETE FROM limitless_decision_part", [])
+            try log.runPrepared("DELETE FROM limitless_decision", [])
+            // The newest row stays (emptied of its redo): it keeps transaction ids from repeating.
+            try log.runPrepared("DELETE FROM limitless_commit_decision WHERE txid < ?", [.integer(upTo)])
+            try log.runPrepared("UPDATE limitless_commit_decision SET participants = '', redo = x'' WHERE txid = ?", [.integer(upTo)])
+            try log.control("COMMIT")
+        } catch {
+            try? log.exec("ROLLBACK")
+            throw error
+        }
     }
 }
