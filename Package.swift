@@ -33,7 +33,10 @@ let package = Package(
             name: "LimitlessCLI",
             dependencies: ["LimitlessEngine", "LimitlessSupport", "SQLSyntax", "CReadline"]
         ),
-        .executableTarget(name: "limitless", dependencies: ["LimitlessCLI"]),
+        // The Swift runtime linked in: process start (`limitless sql -c 'SELECT 1'`) skips
+        // loading and relocating libswiftCore and friends (benchmark W7).
+        .executableTarget(name: "limitless", dependencies: ["LimitlessCLI"],
+                          linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
         .testTarget(name: "SupportTests", dependencies: ["LimitlessSupport"]),
         // Test data shared by several targets lives in Tests/Corpus and Tests/Fixtures and is
         // found through #filePath, so a fresh clone needs nothing outside the repository.

@@ -65,40 +65,10 @@ public struct CLIError: Error, Sendable {
     }
 }
 
-/// Python's `repr` of a string, as argparse and botocore quote values in messages.
-func pyRepr(_ s: String) -> String {
-    let quote: Character = (s.contains("'") && !s.contains("\"")) ? "\"" : "'"
-    var out = String(quote)
-    for u in s.unicodeScalars {
-        switch u {
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if Character(u) == quote { out += "\\" + String(quote) }
-            else if u.value < 0x20 || u.value == 0x7f {
-                let h = String(u.value, radix: 16)
-                out += "\\x" + (h.count < 2 ? "0" : "") + h
-            } else { out.unicodeScalars.append(u) }
-        }
-    }
-    out.append(quote)
-    return out
-}
-
-/// Python's `repr` of a parsed JSON value (`'a'`, `1`, `True`, `[...]`, `{...}`).
-func pyRepr(_ v: JSON) -> String {
-    switch v {
-    case .null: return "None"
-    case let .bool(b): return b ? "True" : "False"
-    case let .int(i): return String(i)
-    case let .double(d): return JSON.formatDouble(d)
-    case let .string(s): return pyRepr(s)
-    case let .array(a): return "[" + a.map(pyRepr).joined(separator: ", ") + "]"
-    case let .object(o): return "{" + o.map { pyRepr($0.0) + ": " + pyRepr($0.1) }.joined(separator: ", ") + "}"
-    }
-}
+/// Python's `repr` of a string or of a parsed JSON value, as the aws CLI's messages quote them
+/// (one implementation: `Python` in Output/AWSOutput.swift).
+func pyRepr(_ s: String) -> String { Python.stringRepr(s) }
+func pyRepr(_ v: JSON) -> String { Python.repr(v) }
 
 /// Python's type name of a parsed JSON value, as botocore's validation messages show it.
 func pyTypeName(_ v: JSON) -> String {

@@ -31,6 +31,7 @@ import LimitlessSupport
 
     @Test(arguments: [
         ("before-decision", false),
+        ("after-busy", false),
         ("after-decision", true),
         ("after-participant-1", true),
         ("after-participant-2", true),
@@ -39,14 +40,17 @@ import LimitlessSupport
     func killedAtEachPointRecoversAllOrNothing(point: String, committed: Bool) throws {
         let c = try SQLCluster()
         #expect(try c.sql(Self.setup).status == 0)
+        let decidedBefore = Int(try c.direct(c.dataDirectory + "/coordinator.db", "SELECT count(*) FROM limitless_decision")) ?? -1
         let r = try c.sql(Self.transfer, env: ["LIMITLESS_FAULT": point])
         #expect(r.status == 9, "killed by SIGKILL at \(point): \(r.stderr)")
         #expect(!r.stdout.contains("\"COMMIT\""), "COMMIT was never acknowledged")
-        // Before anything opens the cluster again, the decision is still pending exactly when
-        // the process died between deciding and finishing.
-        let pending = try c.direct(c.dataDirectory + "/coordinator.db",
-                                   "SELECT count(*) FROM limitless_decision WHERE done = 0")
-        #expect(pending == (committed && point != "after-done" ? "1" : "0"), "\(point)")
+        // Before anything opens the cluster again, commit.state says busy exactly when the
+        // process died between starting to decide and finishing, and the decision is on disk exactly
+        // when it died after deciding.
+        let state = try String(contentsOfFile: c.dataDirectory + "/commit.state", encoding: .utf8)
+        #expect(state.contains(" busy") == (point != "before-decision" && point != "after-done"), "\(point): \(state)")
+        let decided = try c.direct(c.dataDirectory + "/coordinator.db", "SELECT count(*) FROM limitless_decision")
+        #expect(Int(decided) == decidedBefore + (committed ? 1 : 0), "\(point)")
         #expect(try Self.balances(c) == (committed ? Self.after : Self.before), "\(point)")
         // Recovery ran on that open: nothing is left in doubt.
         let xacts = try c.lines("SELECT count(*) FROM rds_aurora.limitless_stat_prepared_xacts;")

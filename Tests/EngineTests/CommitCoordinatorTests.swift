@@ -83,13 +83,15 @@ import Glibc
         #expect(try shard.query("SELECT txid FROM limitless_applied") == [[.integer(txid)]])
 
         // A second recovery (another process starting) changes nothing.
-        _ = try coordinator.log.query("UPDATE limitless_decision SET done = 0")
+        coordinator.writeState(busy: true)
+        #expect(try coordinator.hasPendingDecisions())
         try CommitCoordinator(directory: dir).recover()
         #expect(try Self.dump(shard) == Self.dump(expected))
     }
 
     /// A power cut can take back a participant's commit made with synchronous=NORMAL together
-    /// with the decision's done mark. A decision marked done in another boot is checked again.
+    /// with `commit.state`'s idle mark. A state written in another boot makes recovery check
+    /// every decision kept.
     @Test func aDoneMarkFromAnotherBootIsCheckedAgain() throws {
         let dir = Self.tempDir()
         defer { try? Files.removeTree(dir) }
@@ -104,8 +106,8 @@ import Glibc
         capture.detach()
         let txid = try coordinator.decide([(id: 1, redo: capture.records)])
         try shard.exec("ROLLBACK")  // the participant's commit, lost to the power cut
-        try coordinator.log.run("UPDATE limitless_decision SET done = 1, boot = 'an-earlier-boot' WHERE txid = ?",
-                                [.integer(txid)])
+        coordinator.writeState(boot: "an-earlier-boot", busy: false)
+        #expect(try coordinator.pendingDecisions().map(\.0) == [txid])
         #expect(try coordinator.hasPendingDecisions())
         try CommitCoordinator(directory: dir).recover()
         #expect(try shard.query("SELECT v FROM t") == [[.text("kept")]])
@@ -133,6 +135,7 @@ import Glibc
             parts.append((id: i + 1, db: db, redo: c.records))
         }
         let coordinator = try CommitCoordinator(directory: dir)
+        try coordinator.recover()  // a first open checks the boot's state
         try coordinator.commit(parts)
         #expect(try dbs[0].query("SELECT balance FROM acct") == [[.integer(70)]])
         #expect(try dbs[1].query("SELECT balance FROM acct") == [[.integer(130)]])

@@ -175,11 +175,14 @@ final class PlainDatabase {
             select = "SELECT \(rng.chance(25) ? "DISTINCT " : "")" + cols.joined(separator: ", ")
         case 2:
             let g = col(["a", "b"])
-            let agg = rng.pick(["count(*)", "sum(\(col(["a", "c"])))", "min(\(col()))", "max(\(col(["b", "id"])))", "count(DISTINCT \(col(["a", "b"])))", "total(\(col(["c"])))"])
-            select = "SELECT \(g), \(agg)"
+            func agg() -> String {
+                rng.pick(["count(*)", "sum(\(col(["a", "c"])))", "min(\(col()))", "max(\(col(["b", "id"])))", "count(DISTINCT \(col(["a", "b"])))", "total(\(col(["c"])))", "avg(\(col(["a", "c"])))", "count(\(col()))"])
+            }
+            let aggs = (0..<(1 + rng.int(2))).map { _ in agg() }
+            select = "SELECT \(g), " + aggs.joined(separator: ", ")
             tail = " GROUP BY \(g)"
             if rng.chance(40) { tail += " HAVING count(*) > \(rng.int(3))" }
-            outputs = 2
+            outputs = 1 + aggs.count
         case 3:
             select = "SELECT count(*), sum(\(col(["a", "id"]))), max(\(col(["c"])))"
             outputs = 3

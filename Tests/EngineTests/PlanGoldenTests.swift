@@ -42,6 +42,12 @@ import Testing
         ("33-upsert", "INSERT INTO orders (order_id, cust_id, amount) VALUES (10, 1, 9) ON CONFLICT (order_id, cust_id) DO UPDATE SET amount = excluded.amount"),
         ("34-update-returning", "UPDATE orders SET amount = amount + 1 WHERE cust_id = 4 RETURNING order_id, amount"),
         ("35-postgres-spelling", "SELECT name::text FROM customers WHERE cust_id = 5 AND name ILIKE 'e%'"),
+        ("36-partial-aggregates", "SELECT c.region, count(*), avg(o.amount), min(c.name) FROM customers c JOIN orders o ON o.cust_id = c.cust_id GROUP BY c.region HAVING count(*) > 1 ORDER BY 2 DESC"),
+        ("37-reference-left-join-sharded", "SELECT r.label, c.name FROM regions r LEFT JOIN customers c ON c.region = r.code"),
+        ("38-group-concat", "SELECT group_concat(name) FROM customers"),
+        ("39-distinct-order-limit", "SELECT DISTINCT region FROM customers ORDER BY region LIMIT 2"),
+        ("40-one-table-rowid-order", "SELECT name FROM customers WHERE region = 'eu' LIMIT 3 OFFSET 1"),
+        ("41-sharded-left-join-reference", "SELECT c.name, r.label FROM customers c LEFT JOIN regions r ON r.code = c.region ORDER BY c.name COLLATE NOCASE"),
     ]
 
     static var goldenDirectory: String {

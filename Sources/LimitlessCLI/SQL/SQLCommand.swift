@@ -30,11 +30,14 @@ public enum SQLCommand {
         var status: Int32 = 0
         var stopped = false
 
+        // Answers to a conversation on standard input are flushed statement by statement; a
+        // script from -c / -f is written in 64 KiB blocks (and at the end), as sqlite3 does.
+        // Errors go to stderr, which flushes what stdout holds first, so the order is kept.
         func runOne(_ sql: String, source: String, text: String, offset: Int) -> Bool {
             if ClusterEngine.interrupted { return false }
             do {
                 if let result = try engine.execute(sql) { writer.write(result) }
-                Console.flush()
+                if writer.flushEach { Console.flush() }
                 return true
             } catch {
                 if ClusterEngine.interrupted || error.code == "57014" {
@@ -59,6 +62,8 @@ public enum SQLCommand {
                 }
             case let .file(path):
                 if path == "-" {
+                    writer.flushEach = true
+                    defer { writer.flushEach = false }
                     // Standard input is read as it arrives: each statement runs (and its answer
                     // is flushed) as soon as it is complete, so a client can hold a conversation.
                     var keepGoing = true

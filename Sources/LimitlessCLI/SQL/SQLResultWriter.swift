@@ -6,6 +6,9 @@ import LimitlessEngine
 final class SQLResultWriter {
     let format: SQLOutputFormat
     let quiet: Bool
+    /// Flush stdout after every result (a conversation on standard input); otherwise output is
+    /// written in large blocks.
+    var flushEach = false
 
     init(format: SQLOutputFormat, quiet: Bool) {
         self.format = format; self.quiet = quiet
@@ -34,13 +37,13 @@ final class SQLResultWriter {
                 Console.out(tag + "\n")
             }
         }
-        if format == .json { Console.flush() }
+        if format == .json && flushEach { Console.flush() }
     }
 
     func writeError(_ error: EngineError, statement: String) {
         if format == .json {
             Console.out(JSON.object([("error", .string(error.message)), ("code", .string(error.code))]).serialized() + "\n")
-            Console.flush()
+            if flushEach { Console.flush() }
         }
         Console.err(SQLResultWriter.psqlError(error, statement: statement))
     }

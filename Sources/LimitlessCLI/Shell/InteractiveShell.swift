@@ -48,6 +48,8 @@ final class ShellSession {
     let color: Bool
     let historyPath: String
     var lastHistoryLine = ""
+    /// The lines of the statement being typed, for its history entry.
+    var statementLines: [String] = []
     var quitting = false
     /// Lines of standard input when it is not a terminal.
     var pendingInput: [String]? = nil
@@ -92,11 +94,25 @@ final class ShellSession {
                 quitting = true
             case .cancelled:
                 buffer = ""
+                statementLines = []
             case let .line(text):
-                if interactive { remember(text) }
                 handle(line: text)
+                // psql's way: a statement typed over several lines is one history entry, kept
+                // once it is complete; a meta-command line is an entry of its own.
+                if interactive && !text.isEmpty {
+                    if buffer.isEmpty && statementLines.isEmpty {
+                        remember(text)
+                    } else {
+                        statementLines.append(text)
+                        if buffer.isEmpty {
+                            remember(statementLines.joined(separator: "\n"))
+                            statementLines = []
+                        }
+                    }
+                }
             }
         }
+        if interactive && !statementLines.isEmpty { remember(statementLines.joined(separator: "\n")) }
         if !interactive, !buffer.shellTrimmed.isEmpty {
             runStatement(buffer)
             buffer = ""
@@ -122,13 +138,30 @@ final class ShellSession {
         let fd = open(historyPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         if fd >= 0 { close(fd) }
         _ = read_history(historyPath)
+        // The file keeps one entry a line, with the newlines inside an entry as \u{1} (as psql
+        // does); in memory, and when recalled, an entry has its newlines back.
+        guard let list = history_list() else { return }
+        var i = 0
+        while let entry = list[i] {
+            if let line = entry.pointee.line {
+                let text = String(cString: line).replacingEvery("\u{1}", with: "\n")
+                if strchr(line, 1) != nil, let old = replace_history_entry(Int32(i), text, nil) { _ = free_history_entry(old) }
+                lastHistoryLine = text
+            }
+            i += 1
+        }
     }
 
-    func remember(_ line: String) {
-        guard ShellText.recordInHistory(line), line != lastHistoryLine else { return }
-        lastHistoryLine = line
-        add_history(line)
-        _ = append_history(1, historyPath)
+    /// Adds an entry to the history and appends it to the history file at once (so a crash
+    /// loses nothing); entries that carry a password are left out.
+    func remember(_ entry: String) {
+        guard ShellText.recordInHistory(entry), entry != lastHistoryLine else { return }
+        lastHistoryLine = entry
+        add_history(entry)
+        let fd = open(historyPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        guard fd >= 0 else { return }
+        try? Files.writeAll(fd, Array((entry.replacingEvery("\n", with: "\u{1}") + "\n").utf8), path: historyPath)
+        close(fd)
     }
 
     func readLine(prompt: String) -> Input {
@@ -145,16 +178,28 @@ final class ShellSession {
         readlineDone = false
         readlineLine = nil
         let sigints = ClusterEngine.sigintCount
+        // Ctrl-C must wake the wait for input even when it arrives while readline handles a
+        // key: SIGINT stays blocked here except inside pselect, which unblocks it atomically,
+        // so a Ctrl-C is either seen by the check below or ends the wait with EINTR.
+        var intMask = sigset_t()
+        sigemptyset(&intMask)
+        sigaddset(&intMask, SIGINT)
+        var previousMask = sigset_t()
+        sigprocmask(SIG_BLOCK, &intMask, &previousMask)
+        defer { sigprocmask(SIG_SETMASK, &previousMask, nil) }
+        var waitMask = previousMask
+        sigdelset(&waitMask, SIGINT)
         limitless_rl_install(prompt, readlineLineHandler)
         while !readlineDone {
-            var pfd = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
-            let r = poll(&pfd, 1, -1)
             if ClusterEngine.sigintCount != sigints {
                 limitless_rl_cancel_line()
                 rl_callback_handler_remove()
                 Console.out("\n")
                 return .cancelled
             }
+            var readable = fd_set()
+            readable.__fds_bits.0 = 1   // standard input, descriptor 0
+            let r = pselect(1, &readable, nil, nil, nil, &waitMask)
             if r < 0 {
                 if errno == EINTR { continue }
                 rl_callback_handler_remove()
@@ -186,12 +231,14 @@ final class ShellSession {
         let (statements, rest) = ShellText.takeStatements(buffer)
         buffer = rest
         for sql in statements {
-            runStatement(sql)
+            runStatement(sql, endedBySemicolon: true)
             if quitting { break }
         }
     }
 
-    func runStatement(_ sql: String) {
+    /// Runs one statement and shows its result or error. An error quotes the statement as it
+    /// was typed, with its `;` as psql shows it (the engine gets it without).
+    func runStatement(_ sql: String, endedBySemicolon: Bool = false) {
         lastStatement = sql
         let start = Clock.monotonic()
         var result: StatementResult?
@@ -206,7 +253,7 @@ final class ShellSession {
         completionNamesCache = nil
         if let failure {
             Console.flush()
-            Console.err(SQLResultWriter.psqlError(failure, statement: sql))
+            Console.err(SQLResultWriter.psqlError(failure, statement: endedBySemicolon ? sql + ";" : sql))
         } else if let result {
             emit(render(result))
         }

@@ -127,7 +127,7 @@ extension ShellSession {
         var template = Array("/tmp/limitless-edit-XXXXXX.sql".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 4) }
         guard fd >= 0 else { Console.err("\\e: cannot create a temporary file\n"); return }
-        let path = String(cString: template)
+        let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         let initial = buffer.isEmpty ? (lastStatement.isEmpty ? "" : lastStatement + ";\n") : buffer + "\n"
         try? Files.writeAll(fd, Array(initial.utf8), path: path)
         close(fd)
@@ -229,11 +229,12 @@ extension ShellSession {
         }
         var out = ShellText.titled("\(kindTitle) \"public.\(d.name)\"", columns: ["Column", "Type", "Collation", "Nullable", "Default"],
                                    rows: rows, footer: false)
-        if !d.indexes.isEmpty {
+        let indexes = ShellSession.indexesAsPostgresNamesThem(d)
+        if !indexes.isEmpty {
             out += "Indexes:\n"
-            for i in d.indexes {
+            for i in indexes {
                 var kind = ""
-                if i.primaryKey { kind = "PRIMARY KEY, " } else if i.unique { kind = "UNIQUE, " }
+                if i.primaryKey { kind = "PRIMARY KEY, " } else if i.unique { kind = i.constraint ? "UNIQUE CONSTRAINT, " : "UNIQUE, " }
                 out += "    \"\(i.name)\" \(kind)btree \(i.definition)\n"
             }
         }
@@ -257,6 +258,44 @@ extension ShellSession {
             }
         }
         emit(out + "\n")
+    }
+
+    struct ShownIndex {
+        var name: String
+        var primaryKey: Bool
+        var unique: Bool
+        var definition: String
+        /// Made by a UNIQUE constraint of the table rather than by CREATE UNIQUE INDEX.
+        var constraint = false
+    }
+
+    /// The indexes of a table under the names PostgreSQL gives them: SQLite's own name for a
+    /// PRIMARY KEY or UNIQUE constraint's index (`sqlite_autoindex_T_N`) becomes `T_pkey` or
+    /// `T_col_key` (a UNIQUE CONSTRAINT, as psql calls it), and an INTEGER PRIMARY KEY (the
+    /// rowid itself, no index in SQLite) is listed as the `T_pkey` index PostgreSQL would
+    /// have. Primary key first, then by name.
+    static func indexesAsPostgresNamesThem(_ d: RelationDescription) -> [ShownIndex] {
+        var list = d.indexes.map { ShownIndex(name: $0.name, primaryKey: $0.primaryKey, unique: $0.unique, definition: $0.definition) }
+        guard d.kind == "table" else { return list }
+        list = list.map { i -> ShownIndex in
+            var i = i
+            if i.name.lowercased().hasPrefix("sqlite_autoindex_") {
+                if i.primaryKey {
+                    i.name = d.name + "_pkey"
+                } else {
+                    i.constraint = true
+                    let columns = i.definition.filter { $0 != "(" && $0 != ")" && $0 != " " && $0 != "\"" }
+                        .split(separator: ",").map(String.init)
+                    i.name = ([d.name] + columns + ["key"]).joined(separator: "_")
+                }
+            }
+            return i
+        }
+        let keyColumns = d.columns.filter(\.primaryKey)
+        if !list.contains(where: \.primaryKey), keyColumns.count == 1 {
+            list.append(ShownIndex(name: d.name + "_pkey", primaryKey: true, unique: true, definition: "(" + keyColumns[0].name + ")"))
+        }
+        return list.sorted { ($0.primaryKey ? 0 : 1, $0.name) < ($1.primaryKey ? 0 : 1, $1.name) }
     }
 
     func distribution(_ name: String?) {
@@ -284,9 +323,9 @@ enum ShellHelp {
     static let commands = """
         General
           \\q                     quit (Ctrl-D on an empty line does too)
+          \\h [STATEMENT]         syntax of a SQL statement (\\h alone lists them)
           \\conninfo              the cluster, shard group, routers and shard files
           \\timing [on|off]       show how long each statement takes
-          \\! not supported; \\h [STATEMENT] gives statement syntax
 
         Query buffer
           \\e                     edit the query buffer (or the last statement) in $EDITOR, then run it

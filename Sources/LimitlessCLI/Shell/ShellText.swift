@@ -263,7 +263,8 @@ enum ShellText {
     /// A horizontal bar chart of rows per shard, scaled to `width` columns, with the skew
     /// (largest shard over the mean).
     static func distributionChart(table: String, placement: String, shardKey: [String], counts: [Int], width: Int) -> String {
-        let total = counts.reduce(0, +)
+        // A reference table has one copy on every shard: its rows are one shard's worth.
+        let total = placement == "reference" ? (counts.max() ?? 0) : counts.reduce(0, +)
         var out = "Rows per shard of \"\(table)\" (\(placement)"
         if !shardKey.isEmpty { out += ", shard key " + shardKey.joined(separator: ", ") }
         out += "): \(total) rows"

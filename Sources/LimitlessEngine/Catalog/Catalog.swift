@@ -112,7 +112,20 @@ final class Catalog {
     var shardCount = 0
     var routerCount = 1
     var tables: [String: TableInfo] = [:]   // by lower-cased name
-    var rangeMaps: [Int64: RangeMap] = [:]
+    /// The hash ranges of each collocation group, read from router.db on first use after a
+    /// `load` (a start-up that places no row — `SELECT 1` — never reads them).
+    var rangeMaps: [Int64: RangeMap] {
+        get {
+            if let db = rangeSource {
+                rangeSource = nil
+                try? load(routerRangesOnly: db)
+            }
+            return loadedRangeMaps
+        }
+        set { loadedRangeMaps = newValue }
+    }
+    private var loadedRangeMaps: [Int64: RangeMap] = [:]
+    private var rangeSource: Database?
 
     func table(_ name: String) -> TableInfo? { tables[name.lowercased()] }
 
@@ -132,14 +145,8 @@ final class Catalog {
             tables[name.lowercased()] = TableInfo(gid: gid, name: name, placement: TablePlacement(rawValue: p) ?? .reference,
                                                   shardKey: keys ?? [], collocationID: coll, columns: TableInfo.columns(fromJSON: cols))
         }
-        rangeMaps = [:]
-        var grouped: [Int64: [HashRange]] = [:]
-        for row in try db.query("SELECT collocation_id, lower_bound, upper_bound, shard FROM limitless_ranges ORDER BY collocation_id, lower_bound") {
-            guard case let .integer(c) = row[0], case let .integer(lo) = row[1], case let .integer(hi) = row[2],
-                  case let .integer(s) = row[3] else { continue }
-            grouped[c, default: []].append(HashRange(lower: lo, upper: hi, shard: Int(s)))
-        }
-        for (c, r) in grouped { rangeMaps[c] = RangeMap(ranges: r) }
+        loadedRangeMaps = [:]
+        rangeSource = db
     }
 
     /// Writes the initial catalog of a new shard group.
@@ -163,14 +170,18 @@ final class Catalog {
 
     /// Reloads only the range maps (after a new collocation group was written).
     func load(routerRangesOnly db: Database) throws(EngineError) {
+        rangeSource = nil
         var grouped: [Int64: [HashRange]] = [:]
-        for row in try db.query("SELECT collocation_id, lower_bound, upper_bound, shard FROM limitless_ranges ORDER BY collocation_id, lower_bound") {
-            guard case let .integer(c) = row[0], case let .integer(lo) = row[1], case let .integer(hi) = row[2],
-                  case let .integer(s) = row[3] else { continue }
-            grouped[c, default: []].append(HashRange(lower: lo, upper: hi, shard: Int(s)))
+        // Read in place (512 rows per collocation group, at every start-up): no boxed values.
+        // Table order (no ORDER BY: walking the primary-key index costs a table seek per row),
+        // then sorted here, which is cheap on rows already nearly in order.
+        let s = try db.prepare("SELECT collocation_id, lower_bound, upper_bound, shard FROM limitless_ranges")
+        while try s.step() {
+            guard s.isInteger(0), s.isInteger(1), s.isInteger(2), s.isInteger(3) else { continue }
+            grouped[s.int64(0), default: []].append(HashRange(lower: s.int64(1), upper: s.int64(2), shard: Int(s.int64(3))))
         }
         rangeMaps = [:]
-        for (c, r) in grouped { rangeMaps[c] = RangeMap(ranges: r) }
+        for (c, r) in grouped { rangeMaps[c] = RangeMap(ranges: r.sorted { $0.lower < $1.lower }) }
     }
 
     func delete(_ name: String, db: Database) throws(EngineError) {

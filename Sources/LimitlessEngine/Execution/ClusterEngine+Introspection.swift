@@ -207,17 +207,21 @@ extension ClusterEngine {
         monitorHandleCount = handles.count
         monitorProgress = progress
         for h in handles { sqlite3_progress_handler(h, 20_000, monitorCallback, nil) }
+        _ = SignalShared.cells
         signal(SIGINT) { _ in
-            sigints &+= 1
-            if statementRunning {
-                ClusterEngine.interrupted = true
-                for i in 0..<monitorHandleCount { sqlite3_interrupt(monitorHandles?[i]) }
+            // Only raw memory here (see SignalShared); monitorHandles is set before and never after.
+            SignalShared.cells[1] &+= 1
+            if SignalShared.cells[2] != 0 {
+                SignalShared.cells[0] = 1
+                if let handles = monitorHandles {
+                    for i in 0..<monitorHandleCount { sqlite3_interrupt(handles[i]) }
+                }
             }
         }
     }
 
     /// How many times SIGINT arrived since `enableInteractiveMonitoring`.
-    public static var sigintCount: Int { sigints }
+    public static var sigintCount: Int { SignalShared.cells[1] }
 
     /// Runs one statement under the monitor: Ctrl-C interrupts it, progress is reported.
     public func executeMonitored(_ sql: String) throws(EngineError) -> StatementResult? {
@@ -225,9 +229,9 @@ extension ClusterEngine {
         monitorStart = Clock.monotonic()
         monitorLastReport = monitorStart
         monitorBaseline = totalChanges()
-        statementRunning = true
+        SignalShared.cells[2] = 1
         defer {
-            statementRunning = false
+            SignalShared.cells[2] = 0
             monitorStart = 0
         }
         return try execute(sql)
@@ -246,8 +250,6 @@ extension ClusterEngine {
     }
 }
 
-nonisolated(unsafe) private var sigints = 0
-nonisolated(unsafe) private var statementRunning = false
 nonisolated(unsafe) private var monitorHandles: UnsafeMutablePointer<OpaquePointer?>? = nil
 nonisolated(unsafe) private var monitorHandleCount = 0
 nonisolated(unsafe) private var monitorProgress: ((Double, Int64) -> Void)? = nil
@@ -257,7 +259,7 @@ nonisolated(unsafe) private var monitorBaseline: Int64 = 0
 
 private func monitorCallback(_: UnsafeMutableRawPointer?) -> Int32 {
     if ClusterEngine.interrupted { return 1 }
-    guard statementRunning, monitorStart > 0 else { return 0 }
+    guard SignalShared.cells[2] != 0, monitorStart > 0 else { return 0 }
     let now = Clock.monotonic()
     if now - monitorStart >= 1, now - monitorLastReport >= 0.2 {
         monitorLastReport = now

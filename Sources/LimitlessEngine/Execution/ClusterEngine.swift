@@ -36,6 +36,8 @@ public final class ClusterEngine {
     var repeatableRead = false
     var transactionSnapshot: [Int]? = nil
     var statementCache: [String: Statement] = [:]
+    /// Tier-1 SELECT templates (SingleShard.swift), by template text.
+    var pointPlans: [String: PointSelectPlan] = [:]
     var scanPool: [String: [Statement]] = [:]
     let fault: String?
     var catalogViewsStale = true
@@ -49,6 +51,9 @@ public final class ClusterEngine {
     public internal(set) var lastPlanTier: Int?
     /// Counters of the virtual-table scans while EXPLAIN ANALYZE runs its statement.
     var explainRecorder: ExplainRecorder?
+    /// What the last pushed-down SELECT did (EXPLAIN ANALYZE reads it).
+    var pushdownStatistics: PushdownStatistics?
+    var aggregateNamesCache: Set<String>?
     /// Rows an UPDATE or DELETE … RETURNING changed in table `capturing` (gid).
     var capturing: Int64?
     var captured: [[SQLValue]] = []
@@ -58,6 +63,7 @@ public final class ClusterEngine {
     /// block fails, and COMMIT rolls back.
     public private(set) var transactionFailed = false
     var explicitTransaction = false
+    func markTransactionFailed() { transactionFailed = true }
     var settingsAtBegin: SessionSettings?
 
     /// The copy reads of a reference table use.
@@ -96,6 +102,7 @@ public final class ClusterEngine {
     /// into the engine, which they cannot do once it is being deinitialised.
     public func close() {
         statementCache.removeAll()
+        pointPlans.removeAll()
         scanPool.removeAll()
         if router.inTransaction { try? router.exec("ROLLBACK") }
         rollbackShardTransactions()
@@ -106,6 +113,7 @@ public final class ClusterEngine {
     deinit {
         // By now `close()` has ended any transaction; what is left closes without callbacks.
         statementCache.removeAll()
+        pointPlans.removeAll()
         scanPool.removeAll()
         rollbackShardTransactions()
     }
@@ -204,6 +212,7 @@ public final class ClusterEngine {
     /// Forgets prepared statements (after DDL changed a shard's schema).
     func dropStatementCaches() {
         statementCache.removeAll()
+        pointPlans.removeAll()
         scanPool.removeAll()
     }
 
@@ -300,6 +309,8 @@ public final class ClusterEngine {
 
     /// Runs one statement. Returns nil for an empty statement (only comments or `;`).
     public func execute(_ sql: String) throws(EngineError) -> StatementResult? {
+        // Tier-1 SELECTs whose shape was seen before skip the general path's scans and parse.
+        if let r = try fastSelect(sql) { return r }
         let toks = Tokens.scan(sql, limit: 64)
         guard let first = toks.first else { return nil }
         let word = first.kind == .word ? first.text : ""
@@ -375,9 +386,13 @@ public final class ClusterEngine {
             if !catalog.tables.isEmpty, let target = singleShardTarget(sql) {
                 return try runOnShard(target, sql)
             }
+            if !catalog.tables.isEmpty, sql.containsCaseInsensitive("FROM"), let plan = pushdownPlan(sql) {
+                return try runPushdown(plan, sql)
+            }
             return try runOnRouter(sql, toks)
         case "INSERT", "REPLACE":
             if catalog.tables.isEmpty { return try runOnRouter(sql, toks) }
+            if word == "INSERT", let r = try bulkInsert(sql) { return r }
             try checkShardKeyGiven(sql)
             let all = Tokens.scan(sql)
             if let into = all.firstIndex(where: { $0.isWord("INTO") }),
@@ -395,6 +410,7 @@ public final class ClusterEngine {
             guard let (_, name, _) = Tokens.qualifiedName(sql, all, i), let info = catalog.table(name) else {
                 return try runOnRouter(sql, toks)
             }
+            if word == "DELETE", info.placement == .sharded, let r = try directDelete(sql) { return r }
             if word == "UPDATE", info.placement == .sharded,
                let stmt = try? SQLSyntax.parseOne(sql), case let .update(u) = stmt.kind {
                 updateAssignments = (info.gid, Set(u.sets.flatMap(\.columns).map { $0.lowercased() }))
@@ -411,7 +427,7 @@ public final class ClusterEngine {
     // MARK: the router path
 
     func refreshCatalogViewsIfNeeded(_ sql: String) throws(EngineError) {
-        guard sql.utf8.count >= 10, sql.lowercased().contains("rds_aurora") else { return }
+        guard sql.utf8.count >= 10, sql.containsCaseInsensitive("RDS_AURORA") else { return }
         try refreshCatalogViews()
         try refreshPreparedTransactions()
     }
@@ -427,7 +443,9 @@ public final class ClusterEngine {
         // A read sees every shard at one instant (never half a distributed commit). Views and
         // subqueries can reach any distributed table, so every read takes the snapshot once
         // the shard group has one.
-        let snapshot = stmt.isReadOnly && !catalog.tables.isEmpty && transactionSnapshot == nil ? try beginReadSnapshot() : []
+        // A statement without FROM reads no table at all (`SELECT 1`, `VALUES (…)`, most PRAGMAs).
+        let snapshot = stmt.isReadOnly && !catalog.tables.isEmpty && transactionSnapshot == nil
+            && sql.containsCaseInsensitive("FROM") ? try beginReadSnapshot() : []
         defer { endReadSnapshot(snapshot) }
         do throws(EngineError) {
             while try stmt.step() {
@@ -498,7 +516,7 @@ public final class ClusterEngine {
             return .command(tag: "BEGIN", rowsAffected: nil)
         }
         let level = try isolationLevel(toks)
-        try router.exec("BEGIN")
+        try router.control("BEGIN")
         repeatableRead = level == "repeatable read"
         captures[0]?.reset()
         routerSavepoints.removeAll()
@@ -580,22 +598,38 @@ public final class ClusterEngine {
     }
 }
 
-nonisolated(unsafe) private var interruptTarget: OpaquePointer? = nil
-nonisolated(unsafe) private var interruptFlag = false
+/// State a signal handler shares with the code it interrupts, kept in raw memory: Swift checks
+/// exclusive access to global variables at run time, and a handler that writes one while the
+/// interrupted code is reading it would trap. Pointer memory is not checked.
+enum SignalShared {
+    /// [0] Ctrl-C arrived, [1] SIGINTs counted, [2] a monitored statement is running.
+    nonisolated(unsafe) static let cells: UnsafeMutablePointer<Int> = {
+        let p = UnsafeMutablePointer<Int>.allocate(capacity: 3)
+        p.initialize(repeating: 0, count: 3)
+        return p
+    }()
+    /// The connection plain (non-shell) Ctrl-C interrupts.
+    nonisolated(unsafe) static let target: UnsafeMutablePointer<OpaquePointer?> = {
+        let p = UnsafeMutablePointer<OpaquePointer?>.allocate(capacity: 1)
+        p.initialize(to: nil)
+        return p
+    }()
+}
 
 extension ClusterEngine {
     /// Set once Ctrl-C (SIGINT) arrived; the running statement is interrupted too.
     public static var interrupted: Bool {
-        get { interruptFlag }
-        set { interruptFlag = newValue }
+        get { SignalShared.cells[0] != 0 }
+        set { SignalShared.cells[0] = newValue ? 1 : 0 }
     }
 
     /// Ctrl-C interrupts the running statement (sqlite3_interrupt) and sets `interrupted`.
     public func installInterruptHandler() {
-        interruptTarget = router.handle
+        SignalShared.target.pointee = router.handle
+        _ = SignalShared.cells
         signal(SIGINT) { _ in
-            interruptFlag = true
-            if let h = interruptTarget { sqlite3_interrupt(h) }
+            SignalShared.cells[0] = 1
+            if let h = SignalShared.target.pointee { sqlite3_interrupt(h) }
         }
     }
 }

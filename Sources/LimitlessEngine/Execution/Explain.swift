@@ -84,6 +84,7 @@ extension ClusterEngine {
             let recorder = ExplainRecorder()
             explainRecorder = recorder
             defer { explainRecorder = nil }
+            pushdownStatistics = nil
             let started = monotonicNanos()
             let innerToks = Tokens.scan(inner, limit: 64)
             let result = try dispatch(inner, innerToks, innerToks.first?.kind == .word ? innerToks[0].text : "")
@@ -124,6 +125,31 @@ extension ClusterEngine {
             out.append("  Remote SQL: \(plan.statement)")
             if shardPlans { out += remotePlan(shard: shard, sql: plan.statement, indent: "  ") }
             out.append("\u{1}single")
+        case let .pushdown(p):
+            out.append("Distributed Pushdown")
+            out.append("  Task Count: \(catalog.shardCount)")
+            out.append("  Shards: all \(catalog.shardCount) (\(p.reason))")
+            for b in p.broadcasts {
+                out.append("  Broadcast: \(b.table.name) to every shard as temp.\(b.tempName) (\(b.table.placement == .sharded ? "not collocated" : "standard"))")
+            }
+            out.append("  Remote SQL: \(p.shardSQL)")
+            if shardPlans { out += remotePlan(shard: 1, sql: p.shardSQL, indent: "  ") }
+            switch p.merge {
+            case .concat:
+                out.append("  Router Merge: append shard results")
+            case let .sorted(keys):
+                let cols = keys.enumerated().map { i, k in
+                    "limitless_sort_\(i)" + (k.descending ? " DESC" : "") + (k.nullsFirst == k.descending ? (k.nullsFirst ? " NULLS FIRST" : " NULLS LAST") : "")
+                }
+                out.append("  Router Merge: k-way merge of sorted shard results (" + cols.joined(separator: ", ") + ")")
+            case let .combine(sql: combineSQL, declarations: _):
+                out.append("  Router Merge: " + (p.partialAggregates ? "combine partial aggregates" : "combine shard results"))
+                out.append("    Router SQL: " + combineSQL)
+            }
+            if p.offset > 0 || p.limit != nil {
+                out.append("  Router Limit: " + (p.limit.map { "LIMIT \($0)" } ?? "no LIMIT") + (p.offset > 0 ? " OFFSET \(p.offset)" : ""))
+            }
+            out.append("\u{1}pushdown")
         case .standardOnly, .router:
             out.append(plan.tier.isRouter ? "Router Execution" : "Standard Tables Only (router)")
             var depth: [Int: Int] = [0: 0]
@@ -193,6 +219,18 @@ extension ClusterEngine {
             guard line.hasPrefix("\u{1}") else { out.append(line); continue }
             guard let recorder else { continue }
             let body = String(line.dropFirst())
+            if body == "pushdown" {
+                if let s = pushdownStatistics {
+                    let per = s.rowsPerShard.map(String.init).joined(separator: ", ")
+                    var line = "  Actual: rows per shard=[\(per)]"
+                    if s.broadcastRows > 0 { line += " broadcast rows=\(s.broadcastRows)" }
+                    line += " shards time=\(milliseconds(s.shardNanos)) ms merge time=\(milliseconds(s.mergeNanos)) ms"
+                    out.append(line)
+                } else {
+                    out.append("  Actual: never executed")
+                }
+                continue
+            }
             if body == "single" {
                 if case let .singleShard(shard, _, _) = plan.tier {
                     out.append("  Actual: shard \(shard)")

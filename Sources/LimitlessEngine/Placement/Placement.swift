@@ -10,11 +10,13 @@ public enum Affinity: Sendable, Equatable {
     case integer, text, blob, real, numeric
 
     public init(declaredType: String) {
-        let t = declaredType.uppercased()
-        if t.contains("INT") { self = .integer }
-        else if t.contains("CHAR") || t.contains("CLOB") || t.contains("TEXT") { self = .text }
-        else if t.contains("BLOB") || t.isEmpty { self = .blob }
-        else if t.contains("REAL") || t.contains("FLOA") || t.contains("DOUB") { self = .real }
+        // Byte-level, case-insensitive (this runs per row on the write path: String.contains
+        // from _StringProcessing costs thousands of instructions per call).
+        func has(_ w: StaticString) -> Bool { declaredType.containsCaseInsensitive(w) }
+        if has("INT") { self = .integer }
+        else if has("CHAR") || has("CLOB") || has("TEXT") { self = .text }
+        else if has("BLOB") || declaredType.isEmpty { self = .blob }
+        else if has("REAL") || has("FLOA") || has("DOUB") { self = .real }
         else { self = .numeric }
     }
 
@@ -170,5 +172,33 @@ public struct RangeMap: Sendable {
             if ranges[mid].lower <= hash { lo = mid } else { hi = mid - 1 }
         }
         return ranges[lo].shard
+    }
+}
+
+/// True when `w` (upper-case ASCII) occurs in `p`, ignoring ASCII case.
+func bytesContainCaseInsensitive(_ p: UnsafeBufferPointer<UInt8>, _ w: StaticString) -> Bool {
+    let n = w.utf8CodeUnitCount
+    let pw = w.utf8Start
+    if n == 0 { return true }
+    var i = 0
+    while i + n <= p.count {
+        var j = 0
+        while j < n {
+            var c = p[i + j]
+            if c >= 97 && c <= 122 { c -= 32 }
+            if c != pw[j] { break }
+            j += 1
+        }
+        if j == n { return true }
+        i += 1
+    }
+    return false
+}
+
+extension String {
+    /// True when `w` (upper-case ASCII) occurs in the string, ignoring ASCII case.
+    func containsCaseInsensitive(_ w: StaticString) -> Bool {
+        var copy = self
+        return copy.withUTF8 { bytesContainCaseInsensitive($0, w) }
     }
 }

@@ -12,6 +12,8 @@ struct DistributedPlan {
     enum Tier {
         /// Tier 1: the whole statement runs on one shard (`pinned` says which key values chose it).
         case singleShard(shard: Int, pinned: [String], referenceOnly: Bool)
+        /// Tier 2: every shard runs the statement for its own rows; the router merges.
+        case pushdown(PushdownPlan)
         /// The router runs the statement over its own tables only.
         case standardOnly
         /// The router runs the statement, reading distributed tables through virtual-table scans.
@@ -79,6 +81,9 @@ extension ClusterEngine {
             }
             return DistributedPlan(tier: .singleShard(shard: shard, pinned: pinned, referenceOnly: referenceOnly),
                                    steps: [], statement: sql)
+        }
+        if word == "SELECT", !catalog.tables.isEmpty, let plan = pushdownPlan(sql) {
+            return DistributedPlan(tier: .pushdown(plan), steps: [], statement: sql)
         }
         try refreshCatalogViewsIfNeeded(sql)
         var routerSQL = sql
@@ -163,7 +168,8 @@ extension ClusterEngine {
         }
         // A pinned key reads one shard per lookup (an IN list is one lookup per value).
         let multi = !keyPinned && (shards.map { $0.count > 1 } ?? false)
-        let sql = VirtualTable.shardSelect(info, clauses: pushed.map(\.sql), multiShard: multi)
+        let sql = VirtualTable.shardSelect(info, clauses: pushed.map(\.sql), multiShard: multi,
+                                           used: VirtualTable.splitPlan(plan).used)
         return DistributedPlan.Scan(table: info, alias: alias, plan: plan, shards: shards, reason: reason,
                                     keyPinned: keyPinned, remoteSQL: sql)
     }

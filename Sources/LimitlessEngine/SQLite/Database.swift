@@ -57,6 +57,7 @@ final class Database {
 
     deinit {
         preparedOnce.removeAll()  // they finalize themselves, before the connection closes
+        queryCache.removeAll()
         var stmt = sqlite3_next_stmt(handle, nil)
         while let s = stmt { sqlite3_finalize(s); stmt = sqlite3_next_stmt(handle, nil) }
         sqlite3_close_v2(handle)
@@ -87,14 +88,33 @@ final class Database {
         return Statement(stmt, db: self)
     }
 
-    /// All rows of a query, as values.
+    /// All rows of a query, as values. The statement is prepared once per connection and text
+    /// (a few dozen kept) — queries such as the per-statement check for unfinished commit
+    /// decisions would otherwise spend most of their time in sqlite3_prepare. A statement
+    /// already running (a query issued from inside another with the same text) is not shared.
     func query(_ sql: String, _ bindings: [SQLValue] = []) throws(EngineError) -> [[SQLValue]] {
-        let s = try prepare(sql)
+        let s: Statement
+        var kept = false
+        if let c = queryCache[sql], !c.inUse {
+            s = c
+            kept = true
+        } else {
+            s = try prepare(sql)
+            if queryCache[sql] == nil {
+                if queryCache.count >= 64 { queryCache.removeAll() }
+                queryCache[sql] = s
+                kept = true
+            }
+        }
+        if kept { s.inUse = true }
+        defer { if kept { s.reset(); s.inUse = false } }
         try s.bind(bindings)
         var rows: [[SQLValue]] = []
         while try s.step() { rows.append(s.row()) }
         return rows
     }
+
+    private var queryCache: [String: Statement] = [:]
 
     /// Statements the commit path runs on every transaction, prepared once per connection.
     private var preparedOnce: [String: Statement] = [:]
@@ -211,6 +231,8 @@ final class Database {
 final class Statement {
     let handle: OpaquePointer
     unowned let db: Database
+    /// Set while `Database.query` runs this (kept) statement.
+    var inUse = false
 
     init(_ handle: OpaquePointer, db: Database) {
         self.handle = handle; self.db = db
@@ -274,7 +296,16 @@ final class Statement {
         }
     }
 
-    func row() -> [SQLValue] { (0..<columnCount).map(value) }
+    func row() -> [SQLValue] {
+        let n = Int(sqlite3_column_count(handle))
+        var out: [SQLValue] = []
+        out.reserveCapacity(n)
+        for i in 0..<n { out.append(value(i)) }
+        return out
+    }
+
+    func isInteger(_ i: Int) -> Bool { sqlite3_column_type(handle, Int32(i)) == SQLITE_INTEGER }
+    func int64(_ i: Int) -> Int64 { sqlite3_column_int64(handle, Int32(i)) }
 }
 
 extension SQLValue {

@@ -56,12 +56,12 @@ extension ClusterEngine {
     /// of it aborts the transaction with PostgreSQL's deadlock error.
     func beginImmediate(_ n: Int, _ db: Database) throws(EngineError) {
         if shardsInTransaction.isEmpty && !router.inTransaction {
-            try db.exec("BEGIN IMMEDIATE")
+            try db.control("BEGIN IMMEDIATE")
             return
         }
         limitless_sqlite3_busy_timeout(db.handle, ClusterEngine.deadlockTimeoutMilliseconds)
         defer { limitless_sqlite3_busy_timeout(db.handle, Database.busyTimeoutMilliseconds) }
-        do { try db.exec("BEGIN IMMEDIATE") } catch {
+        do { try db.control("BEGIN IMMEDIATE") } catch {
             if error.code == "55P03" {
                 throw EngineError("aborting transaction participating in a distributed deadlock", code: "40P01")
             }
@@ -100,13 +100,17 @@ extension ClusterEngine {
         if parts.count >= 2 {
             twoPhaseInFlight = true
             defer { twoPhaseInFlight = false }
-            try coordinator.commit(parts)
+            do { try coordinator.commit(parts) } catch {
+                // Shards without changes still hold their write locks: let them go too.
+                rollbackShardTransactions()
+                throw error
+            }
         }
         // One shard with changes commits alone, then makes its WAL durable; unchanged ones
         // just release their locks.
         for n in shardsInTransaction {
             guard let db = shardConnections[n], db.inTransaction else { continue }
-            do { try db.exec("COMMIT") } catch {
+            do { try db.control("COMMIT") } catch {
                 rollbackShardTransactions()
                 throw error
             }
@@ -127,15 +131,18 @@ extension ClusterEngine {
         if parts.count >= 2 && parts.contains(where: { $0.id == 0 }) {
             twoPhaseInFlight = true
             defer { twoPhaseInFlight = false; endShardTransactions() }
-            try coordinator.commit(parts)
-            for n in shardsInTransaction { if let db = shardConnections[n], db.inTransaction { try? db.exec("COMMIT") } }
-            if router.inTransaction { try router.exec("COMMIT") }
+            do { try coordinator.commit(parts) } catch {
+                rollbackShardTransactions()
+                throw error
+            }
+            for n in shardsInTransaction { if let db = shardConnections[n], db.inTransaction { try? db.control("COMMIT") } }
+            if router.inTransaction { try router.control("COMMIT") }
             return
         }
         // The router has no changes of its own (or is the only one with changes): the shards
         // commit first (atomically among themselves), then the router.
         try commitShardTransactions()
-        if router.inTransaction { try router.exec("COMMIT") }
+        if router.inTransaction { try router.control("COMMIT") }
     }
 
     private func endShardTransactions() {
@@ -202,7 +209,7 @@ extension ClusterEngine {
                 for n in 1...catalog.shardCount where !shardsInTransaction.contains(n) {
                     let db = try shard(n)
                     if db.inTransaction { continue }
-                    try db.exec("BEGIN")
+                    try db.control("BEGIN")
                     opened.append(n)
                     _ = try db.query("SELECT 1 FROM sqlite_schema LIMIT 1")
                 }
@@ -216,7 +223,7 @@ extension ClusterEngine {
 
     func endReadSnapshot(_ shards: [Int]) {
         for n in shards {
-            if let db = shardConnections[n], db.inTransaction, !shardsInTransaction.contains(n) { try? db.exec("COMMIT") }
+            if let db = shardConnections[n], db.inTransaction, !shardsInTransaction.contains(n) { try? db.control("COMMIT") }
         }
     }
 
@@ -265,5 +272,13 @@ extension ClusterEngine {
                            [.integer(txid), .text("limitless_\(txid)"), .text(at),
                             .text(parts.map { $0 == 0 ? "router" : "shard-\($0)" }.joined(separator: ","))])
         }
+    }
+}
+
+extension Database {
+    /// BEGIN / COMMIT and friends, prepared once per connection: `exec` would parse the text
+    /// (and scan it for schema statements) on every transaction.
+    func control(_ sql: String) throws(EngineError) {
+        try runPrepared(sql, [])
     }
 }

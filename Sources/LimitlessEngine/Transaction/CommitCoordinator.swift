@@ -16,9 +16,13 @@ import LimitlessSupport
 ///    commits. Shards run with synchronous=NORMAL (no fsync at commit): their redo is already
 ///    durable in the decision, which is kept until their write-ahead logs have been fsynced.
 ///    (A shard that commits alone fsyncs its WAL itself: `ClusterEngine.syncShard`.)
-/// 4. The decision is marked done (no fsync needed: a lost mark only makes recovery look at
-///    markers again), and the commit lock is released.
-/// Recovery (`recover`) finds decisions not marked done and, on each participant without the
+/// 4. `commit.state` is set back to idle (a plain write, no fsync) and the commit lock released.
+/// `commit.state` says whether a committer is between deciding and finishing: it is set to busy
+/// before the decision is written and to idle once every participant has committed. Checking
+/// for unfinished work is one `pread` of it, not a query; a busy state whose writer no longer
+/// holds the commit lock (it died), or a state written in another boot (a power cut may have
+/// taken back participants' NORMAL commits), sends the next process into recovery.
+/// Recovery (`recover`) checks every decision still kept and, on each participant without the
 /// marker, replays the redo records and writes the marker in one local transaction.
 final class CommitCoordinator {
     let directory: String
@@ -39,7 +43,7 @@ final class CommitCoordinator {
             PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;
             CREATE TABLE IF NOT EXISTS limitless_decision (
                 txid INTEGER PRIMARY KEY AUTOINCREMENT,
-                done INTEGER NOT NULL DEFAULT 0,
+                done INTEGER NOT NULL DEFAULT 0,  -- no longer written (commit.state says it)
                 decided_at TEXT NOT NULL,
                 boot TEXT);
             CREATE TABLE IF NOT EXISTS limitless_decision_part (
@@ -48,19 +52,64 @@ final class CommitCoordinator {
                 redo BLOB NOT NULL,
                 PRIMARY KEY (txid, participant)) WITHOUT ROWID;
             """)
-        // Files made before decisions carried their boot: add the column (done rows with no
-        // boot are checked again once, which is safe).
-        if try log.query("SELECT 1 FROM pragma_table_info('limitless_decision') WHERE name = 'boot'").isEmpty {
-            try log.exec("ALTER TABLE limitless_decision ADD COLUMN boot TEXT")
-        }
         chmod(path, 0o600)
         bootID = CommitCoordinator.currentBootID()
+        let statePath = Files.join(directory, "commit.state")
+        stateFD = open(statePath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        if stateFD < 0 { throw EngineError("could not open \(statePath)", code: "58030") }
+        probeFD = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        if probeFD < 0 { throw EngineError("could not open \(lockPath)", code: "58030") }
+        idleState = CommitCoordinator.stateBytes(boot: bootID, busy: false)
+        busyState = CommitCoordinator.stateBytes(boot: bootID, busy: true)
     }
 
-    /// This boot of the machine (`/proc/sys/kernel/random/boot_id`). A decision marked done
-    /// records the boot it was marked in: the mark (like the participants' commits it vouches
-    /// for, made with synchronous=NORMAL) lives in the page cache until the next fsync, so it
-    /// proves nothing after a power cut — a decision done in another boot is checked again.
+    deinit {
+        close(stateFD)
+        close(probeFD)
+    }
+
+    // MARK: commit.state
+
+    /// `commit.state`, kept open: `<boot id> idle` or `<boot id> busy`, padded to 64 bytes.
+    private let stateFD: Int32
+    /// Another descriptor of `commit.lock`, to test without waiting whether a committer holds it.
+    private let probeFD: Int32
+    private let idleState: [UInt8]
+    private let busyState: [UInt8]
+    static let stateSize = 64
+
+    static func stateBytes(boot: String, busy: Bool) -> [UInt8] {
+        var bytes = Array("\(boot) \(busy ? "busy" : "idle")\n".utf8.prefix(stateSize))
+        while bytes.count < stateSize { bytes.append(0x20) }
+        return bytes
+    }
+
+    private func readState() -> [UInt8] {
+        var buf = [UInt8](repeating: 0, count: CommitCoordinator.stateSize)
+        let n = buf.withUnsafeMutableBytes { pread(stateFD, $0.baseAddress, CommitCoordinator.stateSize, 0) }
+        return n == CommitCoordinator.stateSize ? buf : []
+    }
+
+    /// Writes the state (tests pass another boot to play a power cut). No fsync: after a power
+    /// cut the boot differs anyway, and a kill -9 leaves the page cache as written.
+    func writeState(boot: String? = nil, busy: Bool) {
+        let bytes = boot.map { CommitCoordinator.stateBytes(boot: $0, busy: busy) } ?? (busy ? busyState : idleState)
+        _ = bytes.withUnsafeBytes { pwrite(stateFD, $0.baseAddress, CommitCoordinator.stateSize, 0) }
+    }
+
+    /// True while a process holds the commit lock exclusively (a committer at work).
+    private func commitLockHeld() -> Bool {
+        if flock(probeFD, LOCK_SH | LOCK_NB) == 0 {
+            flock(probeFD, LOCK_UN)
+            return false
+        }
+        return errno == EWOULDBLOCK
+    }
+
+    /// This boot of the machine (`/proc/sys/kernel/random/boot_id`). `commit.state` records the
+    /// boot it was written in: it (like the participants' commits it vouches for, made with
+    /// synchronous=NORMAL) lives in the page cache until the next fsync, so it proves nothing
+    /// after a power cut — a state from another boot makes recovery check every kept decision.
     let bootID: String
 
     static func currentBootID() -> String {
@@ -76,27 +125,40 @@ final class CommitCoordinator {
         if fault == name { kill(getpid(), SIGKILL) }
     }
 
-    /// True when some decision may be unfinished (a committer died after deciding).
+    /// True when some decision may be unfinished: a committer died between deciding and
+    /// finishing (the state is busy and nobody holds the commit lock), or the state was written
+    /// in another boot or never. One `pread` in the common case.
     func hasPendingDecisions() throws(EngineError) -> Bool {
-        let rows = try log.query("SELECT EXISTS (SELECT 1 FROM limitless_decision WHERE done = 0 OR boot IS NOT ?)",
-                                 [.text(bootID)])
-        return rows.first?.first == .integer(1)
+        let state = readState()
+        if state == idleState { return false }
+        if state == busyState { return !commitLockHeld() }
+        return true
     }
 
-    /// In-doubt transactions, for `rds_aurora.limitless_stat_prepared_xacts`:
+    /// In-doubt transactions, for `rds_aurora.limitless_stat_prepared_xacts`: decisions that a
+    /// dead committer (or a power cut) left without some participant's marker.
     /// (transaction id, decided at, participants).
     func pendingDecisions() throws(EngineError) -> [(Int64, String, [Int])] {
+        guard try hasPendingDecisions() else { return [] }
         let rows = try log.query("""
             SELECT d.txid, d.decided_at, group_concat(p.participant)
             FROM limitless_decision d JOIN limitless_decision_part p USING (txid)
-            WHERE d.done = 0 GROUP BY d.txid ORDER BY d.txid
+            GROUP BY d.txid ORDER BY d.txid
             """)
         return rows.compactMap { row in
             guard case let .integer(txid) = row[0], case let .text(at) = row[1] else { return nil }
             var parts: [Int] = []
             if case let .text(list) = row[2] { parts = list.split(separator: ",").compactMap { Int($0) } }
+            guard parts.contains(where: { !hasMarker(txid: txid, participant: $0) }) else { return nil }
             return (txid, at, parts)
         }
+    }
+
+    /// Whether participant `participant` carries the marker of transaction `txid`.
+    private func hasMarker(txid: Int64, participant: Int) -> Bool {
+        guard let db = try? Database(path: participantPath(participant)),
+              let rows = try? db.query("SELECT 1 FROM limitless_applied WHERE txid = ?", [.integer(txid)]) else { return false }
+        return !rows.isEmpty
     }
 
     /// Commits `participants` (id, connection in a write transaction, its captured redo) all or
@@ -110,12 +172,21 @@ final class CommitCoordinator {
             throw EngineError("could not take the commit lock: \(error)", code: "58030")
         }
         defer { lock.unlock() }
+        if readState() != idleState {
+            // A committer died after deciding (or this boot has not been checked yet): its
+            // participants may be ours, whose locks we hold. Give them back, recover, retry.
+            for p in participants { try? p.db.exec("ROLLBACK") }
+            try? recoverLocked()  // may need a lock this session still holds: then the next statement recovers
+            throw EngineError("could not serialize access: a distributed transaction left unfinished by another process was completed first; retry the transaction",
+                              code: "40001")
+        }
         let txid: Int64
         do throws(EngineError) {
             crashPoint("before-decision")
             txid = try decide(participants.map { ($0.id, $0.redo) })
         } catch {
             for p in participants { try? p.db.exec("ROLLBACK") }
+            writeState(busy: false)
             throw error
         }
         // The transaction is committed from here on.
@@ -125,7 +196,7 @@ final class CommitCoordinator {
             do throws(EngineError) {
                 if !p.db.markerTableReady { try p.db.exec(CommitCoordinator.markerDDL) }
                 try p.db.runPrepared("INSERT INTO limitless_applied (txid) VALUES (?)", [.integer(txid)])
-                try p.db.exec("COMMIT")
+                try p.db.control("COMMIT")
                 p.db.markerTableReady = true
             } catch {
                 // The decision stands; recovery replays this participant.
@@ -138,24 +209,26 @@ final class CommitCoordinator {
             try recoverLocked()
             return
         }
-        try log.exec("PRAGMA synchronous=NORMAL")
-        try log.runPrepared("UPDATE limitless_decision SET done = 1, boot = ? WHERE txid = ?", [.text(bootID), .integer(txid)])
-        try log.exec("PRAGMA synchronous=FULL")
+        writeState(busy: false)
         crashPoint("after-done")
         if txid % Int64(CommitCoordinator.forgetBatch) == 0 { try forgetDone() }
     }
 
     /// Writes the durable commit decision: the commit point. Returns the transaction id.
+    /// `commit.state` says busy first, so a death anywhere after this point sends the next
+    /// process into recovery.
     func decide(_ parts: [(id: Int, redo: [RedoRecord])]) throws(EngineError) -> Int64 {
+        writeState(busy: true)
+        crashPoint("after-busy")
         do throws(EngineError) {
-            try log.exec("BEGIN IMMEDIATE")
+            try log.control("BEGIN IMMEDIATE")
             try log.runPrepared("INSERT INTO limitless_decision (decided_at) VALUES (?)", [.text(Clock.nowISO8601())])
             let txid = log.lastInsertRowid
             for p in parts {
                 try log.runPrepared("INSERT INTO limitless_decision_part (txid, participant, redo) VALUES (?, ?, ?)",
                             [.integer(txid), .integer(Int64(p.id)), .blob(RedoCodec.encode(p.redo))])
             }
-            try log.exec("COMMIT")
+            try log.control("COMMIT")
             return txid
         } catch {
             if log.inTransaction { try? log.exec("ROLLBACK") }
@@ -165,14 +238,39 @@ final class CommitCoordinator {
 
     /// Completes every unfinished decision. Safe to call from several processes at once: the
     /// commit lock serialises them, and markers make each replay happen once.
+    ///
+    /// A replay needs the participant's write lock, which a live writer may hold while it waits
+    /// for the commit lock to commit: recovery waits only briefly for a participant, then lets
+    /// the commit lock go for a moment (that writer takes it, finds the state busy, rolls back
+    /// and fails with 40001) and tries again, for at most `Database.busyTimeoutMilliseconds`.
     func recover() throws(EngineError) {
-        guard try hasPendingDecisions() else { return }
-        let lock: FileLock
-        do { lock = try FileLock(path: lockPath, exclusive: true) } catch {
-            throw EngineError("could not take the commit lock: \(error)", code: "58030")
+        let deadline = CommitCoordinator.monotonicMilliseconds() + Int64(Database.busyTimeoutMilliseconds)
+        while true {
+            guard try hasPendingDecisions() else { return }
+            let lock: FileLock
+            do { lock = try FileLock(path: lockPath, exclusive: true) } catch {
+                throw EngineError("could not take the commit lock: \(error)", code: "58030")
+            }
+            do throws(EngineError) {
+                try recoverLocked()
+                lock.unlock()
+                return
+            } catch where error.code == "55P03" {
+                lock.unlock()
+                if CommitCoordinator.monotonicMilliseconds() > deadline { throw error }
+                usleep(20_000)
+            }
         }
-        defer { lock.unlock() }
-        try recoverLocked()
+    }
+
+    /// How long recovery waits for one participant's write lock before letting go of the commit
+    /// lock and trying again.
+    static let replayLockWaitMilliseconds: Int32 = 200
+
+    static func monotonicMilliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 
     /// The file of participant `id`: 0 is the router database, n the n-th shard.
@@ -180,36 +278,55 @@ final class CommitCoordinator {
         Files.join(directory, id == 0 ? "router.db" : ShardGroupStorage.shardFileName(id))
     }
 
+    /// Checks every decision still kept (those not yet forgotten) and finishes each participant
+    /// that lacks its marker, then marks the state idle. Called with the commit lock held.
     private func recoverLocked() throws(EngineError) {
-        let pending = try log.query("SELECT txid FROM limitless_decision WHERE done = 0 OR boot IS NOT ? ORDER BY txid",
-                                    [.text(bootID)])
-        for row in pending {
+        if readState() == idleState { return }  // someone else recovered meanwhile
+        let decided = try log.query("SELECT txid FROM limitless_decision ORDER BY txid")
+        var connections: [Int: Database] = [:]
+        for row in decided {
             guard case let .integer(txid) = row[0] else { continue }
             let parts = try log.query("SELECT participant, redo FROM limitless_decision_part WHERE txid = ? ORDER BY participant",
                                       [.integer(txid)])
             for part in parts {
                 guard case let .integer(id) = part[0], case let .blob(bytes) = part[1] else { continue }
-                try replay(txid: txid, participant: Int(id), redo: try RedoCodec.decode(bytes))
+                let db: Database
+                if let open = connections[Int(id)] { db = open } else {
+                    db = try recoveryConnection(Int(id))
+                    connections[Int(id)] = db
+                }
+                try replay(txid: txid, participant: Int(id), db: db, redo: bytes)
             }
-            try log.run("UPDATE limitless_decision SET done = 1, boot = ? WHERE txid = ?", [.text(bootID), .integer(txid)])
         }
+        writeState(busy: false)
     }
 
-    /// Replays one participant's part of a decision unless its marker says it is there already.
-    private func replay(txid: Int64, participant: Int, redo: [RedoRecord]) throws(EngineError) {
-        // A connection of its own, with triggers off: their effects are in the redo already.
-        let db = try Database(path: participantPath(participant))
-        if participant == 0 {
+    /// A connection of recovery's own to participant `id`, with triggers off: their effects
+    /// are in the redo already.
+    private func recoveryConnection(_ id: Int) throws(EngineError) -> Database {
+        let db = try Database(path: participantPath(id))
+        if id == 0 {
             sqlite3_create_module_v2(db.handle, "limitless_table", &recoveryStubModule, nil, nil)
         }
         try db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; PRAGMA trusted_schema=ON")
         limitless_sqlite3_enable_triggers(db.handle, 0)
+        limitless_sqlite3_busy_timeout(db.handle, CommitCoordinator.replayLockWaitMilliseconds)
+        return db
+    }
+
+    /// Replays one participant's part of a decision unless its marker says it is there already.
+    /// The marker is read first without a write lock (a marker only ever appears in a committed
+    /// transaction), so finished participants cost no lock: a live writer may hold theirs.
+    private func replay(txid: Int64, participant: Int, db: Database, redo bytes: [UInt8]) throws(EngineError) {
+        if let seen = try? db.query("SELECT 1 FROM limitless_applied WHERE txid = ?", [.integer(txid)]), !seen.isEmpty {
+            return
+        }
         try db.exec("BEGIN IMMEDIATE")
         do throws(EngineError) {
             try db.exec(CommitCoordinator.markerDDL)
             let done = try db.query("SELECT 1 FROM limitless_applied WHERE txid = ?", [.integer(txid)])
             if done.isEmpty {
-                try RedoReplay.apply(redo, to: db)
+                try RedoReplay.apply(try RedoCodec.decode(bytes), to: db)
                 try db.run("INSERT INTO limitless_applied (txid) VALUES (?)", [.integer(txid)])
             }
             try db.exec("COMMIT")
@@ -220,19 +337,20 @@ final class CommitCoordinator {
         }
     }
 
-    /// Forgets done decisions once every participant's WAL is on disk (so a participant commit
-    /// made with synchronous=NORMAL can no longer be lost). Called with the commit lock held.
+    /// Forgets finished decisions once every participant's WAL is on disk (so a participant
+    /// commit made with synchronous=NORMAL can no longer be lost). Called with the commit lock
+    /// held and the state idle: every decision kept is then finished on every participant.
     func forgetDone() throws(EngineError) {
-        let maxRow = try log.query("SELECT max(txid) FROM limitless_decision WHERE done = 1")
+        let maxRow = try log.query("SELECT max(txid) FROM limitless_decision")
         guard case let .integer(upTo) = maxRow.first?.first ?? .null else { return }
         for name in (try? Files.list(directory)) ?? [] where name.hasSuffix(".db-wal") && name != "coordinator.db-wal" {
             let fd = open(Files.join(directory, name), O_RDWR | O_CLOEXEC)
             if fd >= 0 { fsync(fd); close(fd) }
         }
         try log.exec("BEGIN IMMEDIATE")
-        try log.run("DELETE FROM limitless_decision_part WHERE txid IN (SELECT txid FROM limitless_decision WHERE done = 1 AND txid <= ?)",
+        try log.run("DELETE FROM limitless_decision_part WHERE txid <= ?",
                     [.integer(upTo)])
-        try log.run("DELETE FROM limitless_decision WHERE done = 1 AND txid <= ?", [.integer(upTo)])
+        try log.run("DELETE FROM limitless_decision WHERE txid <= ?", [.integer(upTo)])
         try log.exec("COMMIT")
     }
 }

@@ -278,8 +278,15 @@ final class VirtualTable {
         if unique { info.pointee.idxFlags |= SQLITE_INDEX_SCAN_UNIQUE }
         // The table's gid as idxNum: EXPLAIN QUERY PLAN shows it, so EXPLAIN can name the table.
         info.pointee.idxNum = Int32(truncatingIfNeeded: self.info.gid)
-        if !plan.isEmpty {
-            info.pointee.idxStr = sqliteString(plan.joined(separator: ","))
+        // The columns the statement reads (colUsed; bit 63 stands for every column from the 64th
+        // on): the shards send only those.
+        var idx = plan.joined(separator: ",")
+        let count = self.info.columns.count
+        let all: UInt64 = count >= 64 ? UInt64.max : (UInt64(1) << UInt64(count)) - 1
+        let used = UInt64(info.pointee.colUsed) & all
+        if count < 64 && used != all { idx += ";" + String(used, radix: 16) }
+        if !idx.isEmpty {
+            info.pointee.idxStr = sqliteString(idx)
             info.pointee.needToFreeIdxStr = 1
         }
         return SQLITE_OK
@@ -477,9 +484,19 @@ extension VirtualTable {
     /// The SELECT a scan sends to each shard it visits, with the pushed-down comparisons
     /// (`clauses`, each `"col" op ?`); a scan of several shards asks for rowid order so the
     /// streams merge as one table's rows. EXPLAIN prints the same text.
-    static func shardSelect(_ info: TableInfo, clauses: [String], multiShard: Bool) -> String {
+    /// The plan (idxStr) split into its pushed comparisons and the mask of columns read (nil: all).
+    static func splitPlan(_ plan: String) -> (constraints: Substring, used: UInt64?) {
+        guard let bar = plan.firstIndex(of: ";") else { return (plan[...], nil) }
+        return (plan[..<bar], UInt64(plan[plan.index(after: bar)...], radix: 16))
+    }
+
+    static func shardSelect(_ info: TableInfo, clauses: [String], multiShard: Bool, used: UInt64? = nil) -> String {
         var sql = "SELECT rowid"
-        for c in info.columns { sql += ", " + quoteIdentifier(c.name) }
+        for (i, c) in info.columns.enumerated() {
+            // A column the statement does not read keeps its place as NULL.
+            if let used, i < 64, used & (UInt64(1) << UInt64(i)) == 0 { sql += ", NULL"; continue }
+            sql += ", " + quoteIdentifier(c.name)
+        }
         sql += " FROM " + quoteIdentifier(info.name)
         if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
         if multiShard { sql += " ORDER BY rowid" }
@@ -488,7 +505,7 @@ extension VirtualTable {
 
     /// The pushed-down comparisons an xBestIndex plan (`idxStr`) names, as shard SQL.
     static func pushedClauses(_ info: TableInfo, plan: String) -> [(column: Int, op: Int32, sql: String)] {
-        plan.split(separator: ",").compactMap { item in
+        splitPlan(plan).constraints.split(separator: ",").compactMap { item in
             let parts = item.split(separator: ":")
             guard parts.count == 2, let col = Int(parts[0]), let op = Int32(parts[1]), col < info.columns.count else { return nil }
             let c = PushedConstraint(column: col, op: op)
@@ -524,8 +541,9 @@ final class VirtualCursor {
         var binds: [OpaquePointer?] = []
         var keyValues: [Int: SQLValue] = [:]
         var arg = 0
-        if !plan.isEmpty {
-            for item in plan.split(separator: ",") {
+        let (constraints, used) = VirtualTable.splitPlan(plan)
+        if !constraints.isEmpty {
+            for item in constraints.split(separator: ",") {
                 let parts = item.split(separator: ":")
                 let c = PushedConstraint(column: Int(parts[0])!, op: Int32(parts[1])!)
                 let column = info.columns[c.column]
@@ -560,7 +578,7 @@ final class VirtualCursor {
                 shards = Array(1...table.engine.catalog.shardCount)
             }
         }
-        let sql = VirtualTable.shardSelect(info, clauses: clauses, multiShard: shards.count > 1)
+        let sql = VirtualTable.shardSelect(info, clauses: clauses, multiShard: shards.count > 1, used: used)
         statementSQL = sql
         let started = table.engine.explainRecorder != nil ? monotonicNanos() : 0
         for shard in shards {

@@ -1,0 +1,386 @@
+import CSQLite
+import LimitlessSupport
+import SQLSyntax
+
+/// The direct path for the commonest bulk write: `INSERT INTO sharded_table (cols) VALUES
+/// (…), (…), …` whose values are all plain constants (integers, strings, NULL). Instead of
+/// passing each row through the router's virtual table (SQLite compiles the whole statement,
+/// then calls xUpdate row by row), the rows are read straight from the text, each row's shard
+/// is found from its key, and the row goes to that shard through the same prepared INSERT the
+/// virtual table uses, inside the same shard write transactions (`shardForWrite`), so two-phase
+/// commit, redo capture and error reports are what the virtual-table path gives:
+///
+/// - the key's values are placed after the column's affinity; an INTEGER PRIMARY KEY key left
+///   NULL and the rowid of a table without one are allocated cluster-wide (`nextRowid`);
+/// - columns the list leaves out get NULL (a column with a DEFAULT sends the statement to the
+///   general path, which evaluates DEFAULTs at the router);
+/// - the statement is atomic: outside BEGIN … COMMIT it commits (or rolls back) on its own, as
+///   the router's implicit transaction would; inside a block, a failing row rolls back every row
+///   of the statement (a savepoint on each shard it wrote, and the shards' redo rewound).
+///
+/// Anything else — expressions, reals, blobs, DEFAULT VALUES, OR IGNORE / REPLACE, ON CONFLICT,
+/// RETURNING, a missing or unknown column, rows of the wrong width, reference and standard
+/// tables — returns nil and takes the general path, which also reports its errors.
+struct BulkInsertStatement: Equatable {
+    var tableName: String
+    /// Column names as listed (nil: no list).
+    var columnNames: [String]?
+    /// The rows' values, row after row (`width` each).
+    var values: [SQLValue]
+    var width: Int
+    var rowCount: Int { width == 0 ? 0 : values.count / width }
+    var rows: [[SQLValue]] { (0..<rowCount).map { Array(values[($0 * width)..<($0 * width + width)]) } }
+
+    private static func isIdent(_ c: UInt8) -> Bool {
+        (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c == 95 || c == 36 || c >= 128
+    }
+
+    private static func wordIs(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, _ w: StaticString) -> Bool {
+        guard e - s == w.utf8CodeUnitCount else { return false }
+        let p = w.utf8Start
+        for i in 0..<(e - s) {
+            var c = b[s + i]
+            if c >= 97 && c <= 122 { c -= 32 }
+            if c != p[i] { return false }
+        }
+        return true
+    }
+
+    static func parse(_ sql: String) -> BulkInsertStatement? {
+        var copy = sql
+        return copy.withUTF8 { parse($0) }
+    }
+
+    private static func parse(_ b: UnsafeBufferPointer<UInt8>) -> BulkInsertStatement? {
+        let n = b.count
+        var i = 0
+        func skipSpace() { while i < n, b[i] == 32 || (b[i] >= 9 && b[i] <= 13) { i += 1 } }
+        /// A bare word (returns its range) — no quoted names, no comments.
+        func word() -> (Int, Int)? {
+            skipSpace()
+            let s = i
+            guard i < n, isIdent(b[i]), !(b[i] >= 48 && b[i] <= 57), b[i] != 36 else { return nil }
+            while i < n && isIdent(b[i]) { i += 1 }
+            return (s, i)
+        }
+        /// A name: a bare word or a "quoted" identifier (doubled quotes inside).
+        func name() -> String? {
+            skipSpace()
+            guard i < n else { return nil }
+            if b[i] == 34 {
+                var out: [UInt8] = []
+                i += 1
+                while i < n {
+                    if b[i] == 34 {
+                        if i + 1 < n && b[i + 1] == 34 { out.append(34); i += 2; continue }
+                        i += 1
+                        return String(decoding: out, as: UTF8.self)
+                    }
+                    out.append(b[i]); i += 1
+                }
+                return nil
+            }
+            guard let (s, e) = word() else { return nil }
+            return String(decoding: UnsafeBufferPointer(rebasing: b[s..<e]), as: UTF8.self)
+        }
+        func punct(_ c: UInt8) -> Bool {
+            skipSpace()
+            if i < n && b[i] == c { i += 1; return true }
+            return false
+        }
+        guard let (s0, e0) = word(), wordIs(b, s0, e0, "INSERT"),
+              let (s1, e1) = word(), wordIs(b, s1, e1, "INTO"),
+              let table = name() else { return nil }
+        var columns: [String]? = nil
+        if punct(40) {
+            var list: [String] = []
+            repeat {
+                guard let c = name() else { return nil }
+                list.append(c)
+            } while punct(44)
+            guard punct(41) else { return nil }
+            columns = list
+        }
+        guard let (s2, e2) = word(), wordIs(b, s2, e2, "VALUES") else { return nil }
+        var values: [SQLValue] = []
+        var width = -1
+        repeat {
+            guard punct(40) else { return nil }
+            let rowStart = values.count
+            repeat {
+                skipSpace()
+                guard i < n else { return nil }
+                let c = b[i]
+                if c == 39 {
+                    i += 1
+                    let s = i
+                    var doubled = false
+                    var closed = false
+                    while i < n {
+                        if b[i] == 39 {
+                            if i + 1 < n && b[i + 1] == 39 { doubled = true; i += 2; continue }
+                            closed = true; break
+                        }
+                        i += 1
+                    }
+                    guard closed else { return nil }
+                    let text: String
+                    if doubled {
+                        var out: [UInt8] = []
+                        var j = s
+                        while j < i { out.append(b[j]); j += b[j] == 39 ? 2 : 1 }
+                        text = String(decoding: out, as: UTF8.self)
+                    } else {
+                        text = String(decoding: UnsafeBufferPointer(rebasing: b[s..<i]), as: UTF8.self)
+                    }
+                    i += 1
+                    values.append(.text(text))
+                } else if c == 45 || (c >= 48 && c <= 57) {
+                    var negative = false
+                    if c == 45 { negative = true; i += 1; skipSpace() }
+                    let s = i
+                    var v: Int64 = 0
+                    while i < n && b[i] >= 48 && b[i] <= 57 {
+                        v = v &* 10 &+ Int64(b[i] - 48)
+                        i += 1
+                    }
+                    // Plain integers of up to 18 digits only (no reals, hex, exponents).
+                    guard i > s, i - s <= 18, i >= n || !(isIdent(b[i]) || b[i] == 46) else { return nil }
+                    values.append(.integer(negative ? -v : v))
+                } else if let (s, e) = word() {
+                    guard wordIs(b, s, e, "NULL") else { return nil }
+                    values.append(.null)
+                } else {
+                    return nil
+                }
+            } while punct(44)
+            guard punct(41) else { return nil }
+            let count = values.count - rowStart
+            if width < 0 { width = count } else if count != width { return nil }
+        } while punct(44)
+        skipSpace()
+        while i < n && b[i] == 59 { i += 1; skipSpace() }
+        guard i == n, width > 0 else { return nil }
+        return BulkInsertStatement(tableName: table, columnNames: columns, values: values, width: width)
+    }
+}
+
+extension ClusterEngine {
+    /// The shard INSERT the virtual table and the bulk path send (`rowid` first when the table
+    /// has no INTEGER PRIMARY KEY and the rowid is allocated here).
+    static func shardInsertSQL(_ info: TableInfo, conflict: String, withRowid: Bool) -> String {
+        let cols = info.columns.filter { !$0.isGenerated }
+        return "INSERT \(conflict)INTO \(quoteIdentifier(info.name))(" + (withRowid ? "rowid, " : "") +
+            cols.map { quoteIdentifier($0.name) }.joined(separator: ", ") + ") VALUES(" + (withRowid ? "?, " : "") +
+            cols.map { _ in "?" }.joined(separator: ", ") + ")"
+    }
+
+    /// Runs `sql` through the direct bulk path when it qualifies (see `BulkInsertStatement`);
+    /// nil when it does not (nothing has been done then).
+    func bulkInsert(_ sql: String) throws(EngineError) -> StatementResult? {
+        guard let stmt = BulkInsertStatement.parse(sql), let info = catalog.table(stmt.tableName),
+              info.placement == .sharded else { return nil }
+        // Map each listed column to the table's column; every other column must have no DEFAULT.
+        let writable = info.columns.indices.filter { !info.columns[$0].isGenerated }
+        var source = [Int](repeating: -1, count: info.columns.count)   // table column → value index
+        if let names = stmt.columnNames {
+            for (j, name) in names.enumerated() {
+                guard let c = info.columnIndex(name), !info.columns[c].isGenerated, source[c] < 0 else { return nil }
+                source[c] = j
+            }
+        } else {
+            guard writable.count == info.columns.count else { return nil }
+            for c in info.columns.indices { source[c] = c }
+        }
+        let width = stmt.columnNames?.count ?? info.columns.count
+        guard stmt.width == width else { return nil }
+        for c in writable where source[c] < 0 && info.columns[c].defaultSQL != nil { return nil }
+        let alias = info.rowidAliasIndex
+        for k in info.keyIndexes where source[k] < 0 && k != alias { return nil }  // the general path reports it
+
+        // With savepoints open, the general path mirrors them on the shards the statement joins.
+        guard routerSavepoints.isEmpty, openSavepoints.isEmpty else { return nil }
+        let own = !explicitTransaction
+        if own {
+            try router.exec("BEGIN IMMEDIATE")
+            captures[0]?.reset()
+        } else {
+            // Inside a block the table joins the router's transaction as a virtual-table write
+            // would (a write that changes nothing), so later SAVEPOINT / ROLLBACK TO reach the
+            // shards as they always do.
+            let join = "DELETE FROM \(quoteIdentifier(info.name)) WHERE 0"
+            let s: Statement
+            if let cached = statementCache["router|" + join] { s = cached } else {
+                s = try router.prepare(join)
+                statementCache["router|" + join] = s
+            }
+            defer { s.reset() }
+            while try s.step() {}
+        }
+        // Inside a block: a savepoint on each shard the statement writes, and its redo mark.
+        var touched: [Int: Int] = [:]   // shard → redo records before the statement
+        do throws(EngineError) {
+            let sqlText = ClusterEngine.shardInsertSQL(info, conflict: "", withRowid: alias == nil)
+            var statements = [Statement?](repeating: nil, count: catalog.shardCount + 1)
+            var connections = [Database?](repeating: nil, count: catalog.shardCount + 1)
+            var key: [SQLValue] = []
+            key.reserveCapacity(info.keyIndexes.count)
+            let values = stmt.values
+            for r in 0..<stmt.rowCount {
+                let base = r * width
+                key.removeAll(keepingCapacity: true)
+                var aliasValue: Int64? = nil
+                for k in info.keyIndexes {
+                    var v: SQLValue = source[k] >= 0 ? values[base + source[k]] : .null
+                    if v == .null, k == alias {
+                        let next = try nextRowid(info)
+                        aliasValue = next
+                        v = .integer(next)
+                    }
+                    key.append(info.columns[k].affinity.apply(v))
+                }
+                let rowid: Int64? = alias == nil ? try nextRowid(info) : nil
+                let shard = self.shard(forKey: key, collocation: info.collocationID)
+                guard shard >= 1 && shard <= catalog.shardCount else {
+                    throw EngineError("hash range maps to shard \(shard), which does not exist", code: "XX000")
+                }
+                let conn: Database
+                if let c = connections[shard] { conn = c } else {
+                    conn = try shardForWrite(shard)
+                    connections[shard] = conn
+                    if !own {
+                        try conn.exec("SAVEPOINT limitless_bulk")
+                        touched[shard] = captures[shard]?.records.count ?? 0
+                    }
+                }
+                let s: Statement
+                if let cached = statements[shard] { s = cached } else {
+                    s = try cachedStatement(shard: shard, sql: sqlText)
+                    statements[shard] = s
+                }
+                defer { s.reset() }
+                var slot = 1
+                if let r = rowid { try s.bind(.integer(r), at: 1); slot = 2 }
+                for (i, c) in writable.enumerated() {
+                    let v: SQLValue
+                    if c == alias, let a = aliasValue { v = .integer(a) } else { v = source[c] >= 0 ? values[base + source[c]] : .null }
+                    try s.bind(v, at: i + slot)
+                }
+                try checkFault(shard: shard, operation: "insert")
+                while try s.step() {}
+                let inserted = conn.lastInsertRowid
+                noteRowid(info, inserted)
+            }
+            for (shard, _) in touched { try shardConnections[shard]?.exec("RELEASE limitless_bulk") }
+            touched.removeAll()
+            if own { try commitAll() }
+        } catch {
+            if own {
+                if router.inTransaction { try? router.exec("ROLLBACK") }
+                rollbackShardTransactions()
+            } else {
+                for (shard, mark) in touched {
+                    try? shardConnections[shard]?.exec("ROLLBACK TO limitless_bulk; RELEASE limitless_bulk")
+                    captures[shard]?.truncate(to: mark)
+                }
+            }
+            throw error
+        }
+        let count = stmt.rowCount
+        adjustRowCount(info, by: Int64(count))
+        return .command(tag: "INSERT 0 \(count)", rowsAffected: count)
+    }
+}
+
+extension ClusterEngine {
+    /// The direct path for `DELETE FROM sharded_table [WHERE condition]` when the condition reads
+    /// only that table's columns through literals and operators (no subquery, no function, no
+    /// parameter): the statement runs as written on each shard that may hold matching rows (the
+    /// one a pinned key names, else all), inside the same shard write transactions the virtual
+    /// table uses — instead of the router scanning every row and deleting it by rowid. Each
+    /// shard evaluates the condition over the same declared columns, as one database would.
+    /// Atomicity follows `bulkInsert`. Nil when the statement does not qualify.
+    func directDelete(_ sql: String) throws(EngineError) -> StatementResult? {
+        guard fault == nil, routerSavepoints.isEmpty, openSavepoints.isEmpty,
+              let parsed = try? SQLSyntax.parseOne(sql), case let .delete(d) = parsed.kind,
+              d.with == nil, d.alias == nil, d.indexed == nil, d.returning.isEmpty,
+              d.table.schema == nil || d.table.schema?.lowercased() == "main",
+              let info = catalog.table(d.table.name), info.placement == .sharded else { return nil }
+        let tableName = d.table.name.lowercased()
+        var simple = true
+        d.where?.forEach { node in
+            switch node {
+            case .subquery, .exists, .inSelect, .inTable, .function, .parameter, .raise, .array:
+                simple = false
+            case let .column(c):
+                if let s = c.schema, s.lowercased() != "main" { simple = false }
+                if let t = c.table, t.lowercased() != tableName { simple = false }
+                let lower = c.column.lowercased()
+                if info.columnIndex(c.column) == nil && !["rowid", "oid", "_rowid_"].contains(lower) { simple = false }
+            default: break
+            }
+        }
+        guard simple else { return nil }
+        // A pinned key (every key column `= literal` at the top level) names one shard.
+        var shards = Array(1...catalog.shardCount)
+        if info.keyIndexes.allSatisfy({ info.columns[$0].collation.uppercased() == "BINARY" }) {
+            var pinned: [Int: SQLValue] = [:]
+            for c in d.where?.conjuncts ?? [] {
+                guard case let .binary(.eq, l, r) = c else { continue }
+                var col: ColumnRef? = nil, lit: SQLValue? = nil
+                if case let .column(cr) = l, let v = literalValue(r) { col = cr; lit = v }
+                else if case let .column(cr) = r, let v = literalValue(l) { col = cr; lit = v }
+                guard let cr = col, let value = lit, value != .null, let ci = info.columnIndex(cr.column) else { continue }
+                pinned[ci] = info.columns[ci].affinity.apply(value)
+            }
+            let key = info.keyIndexes.compactMap { pinned[$0] }
+            if !key.isEmpty && key.count == info.keyIndexes.count {
+                shards = [shard(forKey: key, collocation: info.collocationID)]
+            }
+        }
+        let own = !explicitTransaction
+        if own {
+            try router.exec("BEGIN IMMEDIATE")
+            captures[0]?.reset()
+        } else {
+            let join = "DELETE FROM \(quoteIdentifier(info.name)) WHERE 0"
+            let s: Statement
+            if let cached = statementCache["router|" + join] { s = cached } else {
+                s = try router.prepare(join)
+                statementCache["router|" + join] = s
+            }
+            defer { s.reset() }
+            while try s.step() {}
+        }
+        var touched: [Int: Int] = [:]
+        var deleted = 0
+        do throws(EngineError) {
+            for n in shards {
+                let conn = try shardForWrite(n)
+                if !own {
+                    try conn.exec("SAVEPOINT limitless_bulk")
+                    touched[n] = captures[n]?.records.count ?? 0
+                }
+                let s = try conn.prepare(sql)
+                while try s.step() {}
+                deleted += conn.changes
+            }
+            for (n, _) in touched { try shardConnections[n]?.exec("RELEASE limitless_bulk") }
+            touched.removeAll()
+            if own { try commitAll() }
+        } catch {
+            if own {
+                if router.inTransaction { try? router.exec("ROLLBACK") }
+                rollbackShardTransactions()
+            } else {
+                for (n, mark) in touched {
+                    try? shardConnections[n]?.exec("ROLLBACK TO limitless_bulk; RELEASE limitless_bulk")
+                    captures[n]?.truncate(to: mark)
+                }
+            }
+            throw error
+        }
+        adjustRowCount(info, by: -Int64(deleted))
+        return .command(tag: "DELETE \(deleted)", rowsAffected: deleted)
+    }
+}

@@ -1,0 +1,298 @@
+import CSQLite
+#if canImport(Glibc)
+import Glibc
+#endif
+import LimitlessSupport
+import SQLSyntax
+
+/// What EXPLAIN ANALYZE measured of a pushed-down statement.
+struct PushdownStatistics {
+    var rowsPerShard: [Int] = []
+    var shardNanos: UInt64 = 0
+    var mergeNanos: UInt64 = 0
+    var broadcastRows = 0
+    var resultRows = 0
+}
+
+extension ClusterEngine {
+    /// SQLite's aggregate functions (lower-case), asked of SQLite once per session.
+    var aggregateFunctionNames: Set<String> {
+        if let names = aggregateNamesCache { return names }
+        var names: Set<String> = ["count", "sum", "total", "avg", "min", "max", "group_concat"]
+        if let rows = try? router.query("SELECT DISTINCT name FROM pragma_function_list WHERE type IN ('a', 'w')") {
+            for r in rows { if case let .text(n) = r.first ?? .null { names.insert(n.lowercased()) } }
+        }
+        aggregateNamesCache = names
+        return names
+    }
+
+    /// Tier 2: the plan that lets every shard run `sql` for its own rows, or nil.
+    func pushdownPlan(_ sql: String) -> PushdownPlan? {
+        guard catalog.shardCount > 1, catalog.tables.values.contains(where: { $0.placement == .sharded }),
+              let stmt = try? SQLSyntax.parseOne(sql), case let .select(select) = stmt.kind else { return nil }
+        let planner = PushdownPlanner(table: { [catalog] in catalog.table($0) },
+                                      rowCount: { [unowned self] in self.rowCount($0) },
+                                      aggregateNames: aggregateFunctionNames)
+        return planner.plan(select)
+    }
+
+    /// Runs a pushed-down SELECT: every shard in parallel, under one read snapshot, then the
+    /// router's merge.
+    func runPushdown(_ plan: PushdownPlan, _ sql: String) throws(EngineError) -> StatementResult {
+        // Column names as one database names them: from the statement as written.
+        let columns = try shard(1).prepare(sql).columnNames
+        let snapshot = transactionSnapshot == nil ? try beginReadSnapshot() : []
+        defer { endReadSnapshot(snapshot) }
+        let shards = Array(1...catalog.shardCount)
+        for n in shards { _ = try shard(n) }
+        var stats = PushdownStatistics()
+        let started = monotonicNanos()
+        if !plan.broadcasts.isEmpty {
+            stats.broadcastRows = try broadcast(plan.broadcasts, to: shards)
+        }
+        defer { if !plan.broadcasts.isEmpty { dropBroadcasts(plan.broadcasts, shards) } }
+        let perShard = try runEverywhere(plan.shardSQL, shards)
+        stats.rowsPerShard = perShard.map(\.count)
+        stats.shardNanos = monotonicNanos() - started
+        let mergeStart = monotonicNanos()
+        var rows: [[SQLValue]]
+        switch plan.merge {
+        case .concat:
+            rows = []
+            rows.reserveCapacity(perShard.reduce(0) { $0 + $1.count })
+            for part in perShard { rows += part }
+            rows = window(rows, plan)
+        case let .sorted(keys):
+            rows = window(mergeSorted(perShard, keys), plan)
+        case let .combine(sql: combineSQL, declarations: decls):
+            rows = try combine(perShard, combineSQL, decls)
+        }
+        if plan.hiddenColumns > 0 {
+            let keep = rows.first.map { $0.count - plan.hiddenColumns } ?? 0
+            rows = rows.map { Array($0.prefix(keep)) }
+        }
+        stats.mergeNanos = monotonicNanos() - mergeStart
+        stats.resultRows = rows.count
+        pushdownStatistics = stats
+        lastPlanTier = nil
+        return .rows(command: "SELECT \(rows.count)", columns: columns, rows: rows)
+    }
+
+    /// OFFSET and LIMIT applied at the router.
+    private func window(_ rows: [[SQLValue]], _ plan: PushdownPlan) -> [[SQLValue]] {
+        let start = Int(min(plan.offset, Int64(rows.count)))
+        var end = rows.count
+        if let l = plan.limit { end = Int(min(Int64(rows.count), Int64(start) + l)) }
+        if start == 0 && end == rows.count { return rows }
+        return Array(rows[start..<end])
+    }
+
+    /// Runs `sql` on every shard at once; the rows of each, in shard order.
+    func runEverywhere(_ sql: String, _ shards: [Int]) throws(EngineError) -> [[[SQLValue]]] {
+        let dbs = shards.map { shardConnections[$0]! }
+        let out = Slots<Result<[[SQLValue]], EngineError>>(shards.count)
+        let box = Unchecked(dbs)
+        Parallel.run(shards.count) { i in
+            out[i] = Result { () throws(EngineError) -> [[SQLValue]] in
+                let stmt = try box.value[i].prepare(sql)
+                var rows: [[SQLValue]] = []
+                while try stmt.step() { rows.append(stmt.row()) }
+                return rows
+            }
+        }
+        if ClusterEngine.interrupted { throw EngineError("canceling statement due to user request", code: "57014") }
+        var results: [[[SQLValue]]] = []
+        for i in 0..<shards.count {
+            switch out[i]! {
+            case let .success(rows): results.append(rows)
+            case let .failure(e): throw e
+            }
+        }
+        return results
+    }
+
+    /// Copies each broadcast table's rows (read under the statement's snapshot) into a temp
+    /// table on every shard. Returns the rows copied per shard.
+    private func broadcast(_ tables: [PushdownPlan.Broadcast], to shards: [Int]) throws(EngineError) -> Int {
+        var copied = 0
+        for b in tables {
+            let cols = b.table.columns.filter { $0.hidden != 1 }
+            let names = cols.map { quoteIdentifier($0.name) }.joined(separator: ", ")
+            let read = "SELECT \(names) FROM \(quoteIdentifier(b.table.name))"
+            let parts = try runEverywhere(read, shards)
+            // Same names, types, collations and primary key as the table, so the shard's plan
+            // looks rows up the way it would in the table itself (by rowid for INTEGER PRIMARY KEY).
+            let rowidAlias = b.table.rowidAliasIndex.map { b.table.columns[$0].name }
+            var decl = cols.map { c in
+                var d = quoteIdentifier(c.name)
+                if !c.declaredType.isEmpty { d += " " + c.declaredType }
+                if c.name == rowidAlias { d += " PRIMARY KEY" }
+                if c.collation.uppercased() != "BINARY" { d += " COLLATE " + c.collation }
+                return d
+            }.joined(separator: ", ")
+            let pk = cols.filter { $0.primaryKeyPosition > 0 }.sorted { $0.primaryKeyPosition < $1.primaryKeyPosition }
+            if rowidAlias == nil && !pk.isEmpty {
+                decl += ", PRIMARY KEY (" + pk.map { quoteIdentifier($0.name) }.joined(separator: ", ") + ")"
+            }
+            let create = "CREATE TEMP TABLE IF NOT EXISTS \(quoteIdentifier(b.tempName)) (\(decl))"
+            let insert = "INSERT INTO temp.\(quoteIdentifier(b.tempName)) VALUES (" +
+                Array(repeating: "?", count: cols.count).joined(separator: ", ") + ")"
+            let dbs = Unchecked(shards.map { shardConnections[$0]! })
+            let rows = Unchecked(parts)
+            let out = Slots<EngineError>(shards.count)
+            Parallel.run(shards.count) { i in
+                do throws(EngineError) {
+                    let db = dbs.value[i]
+                    try db.exec(create)
+                    try db.exec("DELETE FROM temp.\(quoteIdentifier(b.tempName))")
+                    let s = try db.prepare(insert)
+                    for part in rows.value {
+                        for row in part {
+                            try s.bind(row)
+                            while try s.step() {}
+                            s.reset()
+                        }
+                    }
+                } catch {
+                    out[i] = error
+                }
+            }
+            for i in 0..<shards.count { if let e = out[i] { throw e } }
+            copied += parts.reduce(0) { $0 + $1.count }
+        }
+        return copied
+    }
+
+    private func dropBroadcasts(_ tables: [PushdownPlan.Broadcast], _ shards: [Int]) {
+        for n in shards {
+            guard let db = shardConnections[n] else { continue }
+            for b in tables { try? db.run("DROP TABLE IF EXISTS temp.\(quoteIdentifier(b.tempName))", []) }
+        }
+    }
+
+    /// Loads the shards' rows into `temp.limitless_partials` on the router and runs the combine query.
+    private func combine(_ parts: [[[SQLValue]]], _ sql: String, _ decls: [String]) throws(EngineError) -> [[SQLValue]] {
+        try router.run("DROP TABLE IF EXISTS temp.limitless_partials", [])
+        try router.run("CREATE TEMP TABLE limitless_partials (\(decls.joined(separator: ", ")))", [])
+        defer { try? router.run("DROP TABLE IF EXISTS temp.limitless_partials", []) }
+        let insert = try router.prepare("INSERT INTO temp.limitless_partials VALUES (" +
+                                        Array(repeating: "?", count: decls.count).joined(separator: ", ") + ")")
+        for part in parts {
+            for row in part {
+                try insert.bind(row)
+                while try insert.step() {}
+                insert.reset()
+            }
+        }
+        return try router.query(sql)
+    }
+
+    /// A k-way merge of shard streams each sorted by `keys` (ties: the lower shard first).
+    private func mergeSorted(_ parts: [[[SQLValue]]], _ keys: [PushdownPlan.SortKey]) -> [[SQLValue]] {
+        var heads = Array(repeating: 0, count: parts.count)
+        var out: [[SQLValue]] = []
+        out.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+        func before(_ a: [SQLValue], _ b: [SQLValue]) -> Bool {
+            for k in keys {
+                let x = a[a.count + k.column], y = b[b.count + k.column]
+                let nx = SQLiteOrder.isNull(x), ny = SQLiteOrder.isNull(y)
+                if nx || ny {
+                    if nx && ny { continue }
+                    return nx == k.nullsFirst
+                }
+                let c = SQLiteOrder.compare(x, y, k.collation)
+                if c != 0 { return k.descending ? c > 0 : c < 0 }
+            }
+            return false
+        }
+        while true {
+            var best = -1
+            for p in parts.indices where heads[p] < parts[p].count {
+                if best < 0 || before(parts[p][heads[p]], parts[best][heads[best]]) { best = p }
+            }
+            if best < 0 { break }
+            out.append(parts[best][heads[best]])
+            heads[best] += 1
+        }
+        return out
+    }
+}
+
+/// A value handed to worker threads that each touch their own part of it.
+struct Unchecked<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+/// SQLite's ordering of values: NULL, then numbers (integers and reals compared exactly), then
+/// text by collation, then blobs by bytes.
+enum SQLiteOrder {
+    static func isNull(_ v: SQLValue) -> Bool { if case .null = v { return true }; return false }
+
+    private static func rank(_ v: SQLValue) -> Int {
+        switch v {
+        case .null: return 0
+        case .integer, .real: return 1
+        case .text: return 2
+        case .blob: return 3
+        }
+    }
+
+    /// < 0, 0 or > 0 as `a` sorts before, with or after `b` in ascending order.
+    static func compare(_ a: SQLValue, _ b: SQLValue, _ collation: MergeCollation) -> Int {
+        let ra = rank(a), rb = rank(b)
+        if ra != rb { return ra < rb ? -1 : 1 }
+        switch (a, b) {
+        case let (.integer(x), .integer(y)): return x < y ? -1 : (x > y ? 1 : 0)
+        case let (.real(x), .real(y)): return x < y ? -1 : (x > y ? 1 : 0)
+        case let (.integer(x), .real(y)): return -compareRealInt(y, x)
+        case let (.real(x), .integer(y)): return compareRealInt(x, y)
+        case let (.text(x), .text(y)): return compareText(x, y, collation)
+        case let (.blob(x), .blob(y)): return compareBytes(x[...], y[...])
+        default: return 0
+        }
+    }
+
+    /// A real against an integer, exactly (as SQLite does, without rounding the integer).
+    private static func compareRealInt(_ r: Double, _ i: Int64) -> Int {
+        if r.isNaN { return -1 }
+        if r < -9223372036854775808.0 { return -1 }
+        if r >= 9223372036854775808.0 { return 1 }
+        let t = Int64(r.rounded(.towardZero))
+        if t != i { return t < i ? -1 : 1 }
+        let frac = r - Double(t)
+        return frac < 0 ? -1 : (frac > 0 ? 1 : 0)
+    }
+
+    private static func compareBytes(_ x: ArraySlice<UInt8>, _ y: ArraySlice<UInt8>) -> Int {
+        var i = x.startIndex, j = y.startIndex
+        while i < x.endIndex && j < y.endIndex {
+            if x[i] != y[j] { return x[i] < y[j] ? -1 : 1 }
+            i += 1; j += 1
+        }
+        let lx = x.endIndex - i, ly = y.endIndex - j
+        return lx == ly ? 0 : (lx < ly ? -1 : 1)
+    }
+
+    static func compareText(_ x: String, _ y: String, _ collation: MergeCollation) -> Int {
+        var a = Array(x.utf8)[...], b = Array(y.utf8)[...]
+        switch collation {
+        case .binary:
+            return compareBytes(a, b)
+        case .rtrim:
+            while a.last == 0x20 { a = a.dropLast() }
+            while b.last == 0x20 { b = b.dropLast() }
+            return compareBytes(a, b)
+        case .nocase:
+            func fold(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c + 32 : c }
+            var i = a.startIndex, j = b.startIndex
+            while i < a.endIndex && j < b.endIndex {
+                let p = fold(a[i]), q = fold(b[j])
+                if p != q { return p < q ? -1 : 1 }
+                i += 1; j += 1
+            }
+            let la = a.endIndex - i, lb = b.endIndex - j
+            return la == lb ? 0 : (la < lb ? -1 : 1)
+        }
+    }
+}
