@@ -131,7 +131,8 @@ import Glibc
         // Transactions: `=*>` inside one, `=!>` once a statement failed, back after ROLLBACK.
         try s.expect("begin;", then: "sqlc=*> ", "BEGIN\n")
         try s.expect("insert into regions values ('ap', 'Asia');", then: "sqlc=*> ", "INSERT 0 1\n")
-        try s.expect("select nosuch from regions;", then: "sqlc=!> ", "ERROR:  column \"nosuch\" does not exist\n")
+        try s.expect("select nosuch from regions;", then: "sqlc=!> ",
+                     "ERROR:  column \"nosuch\" does not exist\nLINE 1: select nosuch from regions;\n               ^\n")
         try s.expect("select 1;", then: "sqlc=!> ", "ERROR:  current transaction is aborted, commands ignored until end of transaction block\n")
         try s.expect("rollback;", "ROLLBACK\n")
         try s.expect("select count(*) as n from regions;", " n \n---\n 2\n(1 row)\n\n")

@@ -184,9 +184,11 @@ final class Database {
         if let t = after("no such view: ") { return EngineError("view \"\(t)\" does not exist", code: "42P01") }
         if let t = after("no such index: ") { return EngineError("index \"\(t)\" does not exist", code: "42704") }
         if let t = after("no such trigger: ") { return EngineError("trigger \"\(t)\" does not exist", code: "42704") }
-        if let c = after("no such column: ") { return EngineError("column \"\(c)\" does not exist", code: "42703") }
-        if let c = after("ambiguous column name: ") { return EngineError("column reference \"\(c)\" is ambiguous", code: "42702") }
-        if let f = after("no such function: ") { return EngineError("function \(f) does not exist", code: "42883") }
+        // Where SQLite knows the spot (sqlite3_error_offset), psql shows it under the statement.
+        let spot = offset >= 0 ? offset + 1 : nil
+        if let c = after("no such column: ") { return EngineError("column \"\(c)\" does not exist", code: "42703", position: spot) }
+        if let c = after("ambiguous column name: ") { return EngineError("column reference \"\(c)\" is ambiguous", code: "42702", position: spot) }
+        if let f = after("no such function: ") { return EngineError("function \(f) does not exist", code: "42883", position: spot) }
         if message.hasPrefix("table ") && message.hasSuffix(" already exists") {
             let name = message.dropFirst(6).dropLast(15)
             return EngineError("relation \"\(name)\" already exists", code: "42P07")
