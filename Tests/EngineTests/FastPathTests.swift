@@ -197,4 +197,30 @@ import LimitlessSupport
         #expect(throws: EngineError.self) { try f.engine.execute("DELETE FROM kv WHERE nope = 1") }
         f.engine.close()
     }
+
+    @Test func updatesRunOnTheShardsWithTheGeneralPathsErrors() throws {
+        let f = try PlanFixture(name: "update")
+        try f.run("""
+            SET rds_aurora.limitless_create_table_mode = 'sharded';
+            SET rds_aurora.limitless_create_table_shard_key = '{"k"}';
+            CREATE TABLE acct (k INTEGER PRIMARY KEY, balance INTEGER NOT NULL CHECK (balance >= 0));
+            INSERT INTO acct (k, balance) VALUES (1, 10), (2, 5), (3, 0);
+            """)
+        #expect(try f.engine.execute("UPDATE acct SET balance = balance - 4 WHERE k = 1") == .command(tag: "UPDATE 1", rowsAffected: 1))
+        #expect(try f.engine.execute("UPDATE acct SET balance = balance + 1 WHERE balance < 6") == .command(tag: "UPDATE 2", rowsAffected: 2))
+        do {
+            _ = try f.engine.execute("UPDATE acct SET balance = balance - 100 WHERE k = 2")
+            Issue.record("a CHECK violation went through")
+        } catch {
+            #expect(error.code == "23514" && error.message == "new row violates check constraint (CHECK constraint failed: balance >= 0)")
+        }
+        do {
+            _ = try f.engine.execute("UPDATE acct SET k = 9 WHERE k = 2")
+            Issue.record("a shard-key update went through")
+        } catch {
+            #expect(error.message == "Shard key column update is not supported")
+        }
+        #expect(rows(try f.engine.execute("SELECT k, balance FROM acct ORDER BY k")) == [[.integer(1), .integer(6)], [.integer(2), .integer(6)], [.integer(3), .integer(1)]])
+        f.engine.close()
+    }
 }

@@ -411,6 +411,7 @@ public final class ClusterEngine {
                 return try runOnRouter(sql, toks)
             }
             if word == "DELETE", info.placement == .sharded, let r = try directDelete(sql) { return r }
+            if word == "UPDATE", info.placement == .sharded, let r = try directUpdate(sql) { return r }
             if word == "UPDATE", info.placement == .sharded,
                let stmt = try? SQLSyntax.parseOne(sql), case let .update(u) = stmt.kind {
                 updateAssignments = (info.gid, Set(u.sets.flatMap(\.columns).map { $0.lowercased() }))
