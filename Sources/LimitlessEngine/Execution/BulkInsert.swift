@@ -200,23 +200,7 @@ extension ClusterEngine {
 
         // With savepoints open, the general path mirrors them on the shards the statement joins.
         guard routerSavepoints.isEmpty, openSavepoints.isEmpty else { return nil }
-        let own = !explicitTransaction
-        if own {
-            try router.exec("BEGIN IMMEDIATE")
-            captures[0]?.reset()
-        } else {
-            // Inside a block the table joins the router's transaction as a virtual-table write
-            // would (a write that changes nothing), so later SAVEPOINT / ROLLBACK TO reach the
-            // shards as they always do.
-            let join = "DELETE FROM \(quoteIdentifier(info.name)) WHERE 0"
-            let s: Statement
-            if let cached = statementCache["router|" + join] { s = cached } else {
-                s = try router.prepare(join)
-                statementCache["router|" + join] = s
-            }
-            defer { s.reset() }
-            while try s.step() {}
-        }
+        let own = try beginDirectWrite(info)
         // Inside a block: a savepoint on each shard the statement writes, and its redo mark.
         var touched: [Int: Int] = [:]   // shard → redo records before the statement
         do throws(EngineError) {
@@ -376,25 +360,31 @@ extension ClusterEngine {
         return Array(1...catalog.shardCount)
     }
 
+    /// Starts a write that bypasses the virtual table: its own router transaction outside a
+    /// block (true: the caller commits); inside one, the table joins the router's transaction as
+    /// a virtual-table write would (a write that changes nothing), so later SAVEPOINT / ROLLBACK
+    /// TO reach the shards as they always do.
+    func beginDirectWrite(_ info: TableInfo) throws(EngineError) -> Bool {
+        if !explicitTransaction {
+            try router.exec("BEGIN IMMEDIATE")
+            captures[0]?.reset()
+            return true
+        }
+        let join = "DELETE FROM \(quoteIdentifier(info.name)) WHERE 0"
+        let s: Statement
+        if let cached = statementCache["router|" + join] { s = cached } else {
+            s = try router.prepare(join)
+            statementCache["router|" + join] = s
+        }
+        defer { s.reset() }
+        while try s.step() {}
+        return false
+    }
+
     /// Runs a write statement as written on `shards`, in the shard write transactions the
     /// virtual table would use (committing at once outside BEGIN … COMMIT); the rows it changed.
     private func directWrite(_ sql: String, _ info: TableInfo, shards: [Int]) throws(EngineError) -> Int {
-        let own = !explicitTransaction
-        if own {
-            try router.exec("BEGIN IMMEDIATE")
-            captures[0]?.reset()
-        } else {
-            // Takes router.db's write lock as the virtual-table path does, so writers keep
-            // taking turns the same way.
-            let join = "DELETE FROM \(quoteIdentifier(info.name)) WHERE 0"
-            let s: Statement
-            if let cached = statementCache["router|" + join] { s = cached } else {
-                s = try router.prepare(join)
-                statementCache["router|" + join] = s
-            }
-            defer { s.reset() }
-            while try s.step() {}
-        }
+        let own = try beginDirectWrite(info)
         var touched: [Int: Int] = [:]
         var changed = 0
         do throws(EngineError) {
