@@ -162,6 +162,25 @@ import LimitlessSupport
         #expect(sum.first?["rows"] == .array([.array([.int(805), .int(95), .int(105)])]))
     }
 
+    @Test func aSecondDeleterWaitsForTheFirstInsteadOfFailing() throws {
+        let c = try SQLCluster()
+        #expect(try c.sql(Self.setup).status == 0)
+        let a = try Session(c), b = try Session(c)
+        defer { a.close(); b.close() }
+        _ = try a.send("BEGIN")
+        #expect(try a.send("DELETE FROM acct WHERE id = 1")["command"] == .string("DELETE 1"))
+        _ = try b.send("BEGIN")
+        b.write("DELETE FROM acct WHERE id = 2")   // must wait for a
+        Thread.sleep(forTimeInterval: 1.0)
+        #expect(try a.send("DELETE FROM acct WHERE id = 3")["command"] == .string("DELETE 1"))
+        #expect(try a.send("COMMIT")["command"] == .string("COMMIT"))
+        let waited = try b.read()
+        #expect(waited["command"] == .string("DELETE 1"), "\(waited)")
+        #expect(try b.send("COMMIT")["command"] == .string("COMMIT"))
+        let left = try c.lines("SELECT count(*) FROM acct WHERE id <= 3;")
+        #expect(left.first?["rows"] == .array([.array([.int(0)])]))
+    }
+
     @Test func inputEndingInsideATransactionRollsItBack() throws {
         let c = try SQLCluster()
         #expect(try c.sql(Self.setup).status == 0)

@@ -283,9 +283,11 @@ extension ClusterEngine {
     /// one a pinned key names, else all), inside the same shard write transactions the virtual
     /// table uses — instead of the router scanning every row and deleting it by rowid. Each
     /// shard evaluates the condition over the same declared columns, as one database would.
-    /// Atomicity follows `bulkInsert`. Nil when the statement does not qualify.
+    /// Atomicity follows `bulkInsert`. Nil when the statement does not qualify. Only for a
+    /// statement that is its own transaction: inside BEGIN … COMMIT a second writer waiting on
+    /// this path failed with 55P03 once the first committed, where the general path waits.
     func directDelete(_ sql: String) throws(EngineError) -> StatementResult? {
-        guard fault == nil, routerSavepoints.isEmpty, openSavepoints.isEmpty,
+        guard fault == nil, !explicitTransaction, routerSavepoints.isEmpty, openSavepoints.isEmpty,
               let parsed = try? SQLSyntax.parseOne(sql), case let .delete(d) = parsed.kind,
               d.with == nil, d.alias == nil, d.indexed == nil, d.returning.isEmpty,
               d.table.schema == nil || d.table.schema?.lowercased() == "main",
@@ -300,9 +302,8 @@ extension ClusterEngine {
     /// the new values and the condition read only the table's own columns through literals and
     /// operators and no shard-key column is assigned (that error, and everything else, stays
     /// with the general path). `UPDATE accounts SET balance = balance - 1 WHERE acct = 7` runs on
-    /// the one shard that holds account 7. Only for a statement that is its own transaction:
-    /// inside BEGIN … COMMIT a second writer must queue behind the first exactly as the general
-    /// path makes it (a test found this path failing fast with 55P03 there instead).
+    /// the one shard that holds account 7. Only for a statement that is its own transaction, as
+    /// `directDelete`.
     func directUpdate(_ sql: String) throws(EngineError) -> StatementResult? {
         guard fault == nil, !explicitTransaction, routerSavepoints.isEmpty, openSavepoints.isEmpty,
               let parsed = try? SQLSyntax.parseOne(sql), case let .update(u) = parsed.kind,
