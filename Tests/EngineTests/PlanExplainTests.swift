@@ -94,6 +94,13 @@ import LimitlessSupport
         #expect(try f.engine.explainLines("SELECT t.k, b.rowid, b.w FROM t JOIN b ON b.k = t.k").contains { $0.hasPrefix("  Broadcast: b") })
         #expect(rows(try f.run("SELECT t.k, b.rowid, b.w FROM t JOIN b ON b.k = t.k ORDER BY 1")) ==
                 [[.integer(1), .integer(2), .text("p")], [.integer(2), .integer(3), .text("q")], [.integer(3), .integer(1), .text("x\u{0}y")]])
+        // A partial sum that overflows where one database (adding a real first) does not: the
+        // statement is read again in one database's order.
+        try f.run("""
+            CREATE TABLE ov (k INTEGER, v);
+            INSERT INTO ov VALUES (1, 0.5), (3, 4611686018427387904), (4, 4611686018427387904);
+            """)
+        #expect(rows(try f.run("SELECT sum(v) FROM ov")) == [[.real(9223372036854775808.0)]])
         // Groups on the shard key come out in key order, as one database emits them.
         #expect(rows(try f.run("SELECT k, count(*) FROM t GROUP BY k LIMIT 2")) == [[.integer(1), .integer(1)], [.integer(2), .integer(1)]])
     }

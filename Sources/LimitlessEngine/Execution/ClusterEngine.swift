@@ -387,7 +387,12 @@ public final class ClusterEngine {
                 return try runOnShard(target, sql)
             }
             if !catalog.tables.isEmpty, sql.containsCaseInsensitive("FROM"), let plan = pushdownPlan(sql) {
-                return try runPushdown(plan, sql)
+                do throws(EngineError) {
+                    return try runPushdown(plan, sql)
+                } catch where error.message == "integer overflow" && plan.partialAggregates {
+                    // Whether sum() overflows depends on the order one database adds the rows;
+                    // partial sums add them in another. The router reads them in that order.
+                }
             }
             return try runOnRouter(sql, toks)
         case "INSERT", "REPLACE":
