@@ -109,21 +109,6 @@ struct SelectTemplate: Equatable {
         return copy.withUTF8 { make($0) }
     }
 
-    private static func isIdent(_ c: UInt8) -> Bool {
-        (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c == 95 || c == 36 || c >= 128
-    }
-
-    private static func wordIs(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, _ w: StaticString) -> Bool {
-        guard e - s == w.utf8CodeUnitCount else { return false }
-        let p = w.utf8Start
-        for i in 0..<(e - s) {
-            var c = b[s + i]
-            if c >= 97 && c <= 122 { c -= 32 }
-            if c != p[i] { return false }
-        }
-        return true
-    }
-
     private static func make(_ b: UnsafeBufferPointer<UInt8>) -> SelectTemplate? {
         let n = b.count
         var out: [UInt8] = []
@@ -158,8 +143,8 @@ struct SelectTemplate: Equatable {
             if !sawFirst {
                 // The statement must start with SELECT.
                 var e = i
-                while e < n && isIdent(b[e]) { e += 1 }
-                guard wordIs(b, i, e, "SELECT") else { return nil }
+                while e < n && Tokens.isIdent(b[e]) { e += 1 }
+                guard Tokens.wordIs(b, i, e, "SELECT") else { return nil }
                 sawFirst = true
                 i = e
                 continue
@@ -205,7 +190,7 @@ struct SelectTemplate: Equatable {
                 while i < n {
                     let d = b[i]
                     if d >= 48 && d <= 57 { i += 1; continue }
-                    if isIdent(d) || d == 46 {
+                    if Tokens.isIdent(d) || d == 46 {
                         digitsOnly = false
                         if (d == 101 || d == 69), i + 1 < n, b[i + 1] == 43 || b[i + 1] == 45 { i += 2; continue }
                         i += 1; continue
@@ -219,10 +204,10 @@ struct SelectTemplate: Equatable {
                 }
                 continue
             }
-            if isIdent(c) {
+            if Tokens.isIdent(c) {
                 if c == 36 { return nil }  // $name parameter
                 let start = i
-                while i < n && isIdent(b[i]) { i += 1 }
+                while i < n && Tokens.isIdent(b[i]) { i += 1 }
                 // X'…' is a blob literal: leave it as written.
                 if i - start == 1, c == 120 || c == 88, i < n, b[i] == 39 {
                     i += 1
@@ -232,15 +217,15 @@ struct SelectTemplate: Equatable {
                     continue
                 }
                 if depth == 0 {
-                    if wordIs(b, start, i, "WHERE") { inWhere = true; continue }
-                    if inWhere, wordIs(b, start, i, "ORDER") || wordIs(b, start, i, "GROUP") || wordIs(b, start, i, "HAVING")
-                        || wordIs(b, start, i, "LIMIT") || wordIs(b, start, i, "WINDOW") || wordIs(b, start, i, "UNION")
-                        || wordIs(b, start, i, "INTERSECT") || wordIs(b, start, i, "EXCEPT") {
+                    if Tokens.wordIs(b, start, i, "WHERE") { inWhere = true; continue }
+                    if inWhere, Tokens.wordIs(b, start, i, "ORDER") || Tokens.wordIs(b, start, i, "GROUP") || Tokens.wordIs(b, start, i, "HAVING")
+                        || Tokens.wordIs(b, start, i, "LIMIT") || Tokens.wordIs(b, start, i, "WINDOW") || Tokens.wordIs(b, start, i, "UNION")
+                        || Tokens.wordIs(b, start, i, "INTERSECT") || Tokens.wordIs(b, start, i, "EXCEPT") {
                         inWhere = false
                         continue
                     }
                 }
-                if inWhere && wordIs(b, start, i, "SELECT") { return nil }
+                if inWhere && Tokens.wordIs(b, start, i, "SELECT") { return nil }
                 continue
             }
             switch c {

@@ -17,13 +17,28 @@ struct Token: Equatable {
 }
 
 enum Tokens {
+    /// A byte that may continue an unquoted name: ASCII letters, digits, `_`, `$`, and any byte
+    /// of a non-ASCII character (shared by the scanners of the fast paths).
+    static func isIdent(_ c: UInt8) -> Bool {
+        (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c == 95 || c == 36 || c >= 128
+    }
+
+    /// True when bytes `s..<e` of `b` spell the upper-case ASCII word `w`, in any case.
+    static func wordIs(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, _ w: StaticString) -> Bool {
+        guard e - s == w.utf8CodeUnitCount else { return false }
+        let p = w.utf8Start
+        for i in 0..<(e - s) {
+            var c = b[s + i]
+            if c >= 97 && c <= 122 { c -= 32 }
+            if c != p[i] { return false }
+        }
+        return true
+    }
+
     static func scan(_ sql: String, limit: Int = .max) -> [Token] {
         let b = Array(sql.utf8)
         var out: [Token] = []
         var i = 0
-        func isIdent(_ c: UInt8) -> Bool {
-            (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c == 95 || c == 36 || c >= 128
-        }
         while i < b.count && out.count < limit {
             let c = b[i]
             if c == 32 || (c >= 9 && c <= 13) { i += 1; continue }
