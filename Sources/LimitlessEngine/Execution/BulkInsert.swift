@@ -31,21 +31,6 @@ struct BulkInsertStatement: Equatable {
     var rowCount: Int { width == 0 ? 0 : values.count / width }
     var rows: [[SQLValue]] { (0..<rowCount).map { Array(values[($0 * width)..<($0 * width + width)]) } }
 
-    private static func isIdent(_ c: UInt8) -> Bool {
-        (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c == 95 || c == 36 || c >= 128
-    }
-
-    private static func wordIs(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, _ w: StaticString) -> Bool {
-        guard e - s == w.utf8CodeUnitCount else { return false }
-        let p = w.utf8Start
-        for i in 0..<(e - s) {
-            var c = b[s + i]
-            if c >= 97 && c <= 122 { c -= 32 }
-            if c != p[i] { return false }
-        }
-        return true
-    }
-
     static func parse(_ sql: String) -> BulkInsertStatement? {
         var copy = sql
         return copy.withUTF8 { parse($0) }
@@ -59,8 +44,8 @@ struct BulkInsertStatement: Equatable {
         func word() -> (Int, Int)? {
             skipSpace()
             let s = i
-            guard i < n, isIdent(b[i]), !(b[i] >= 48 && b[i] <= 57), b[i] != 36 else { return nil }
-            while i < n && isIdent(b[i]) { i += 1 }
+            guard i < n, Tokens.isIdent(b[i]), !(b[i] >= 48 && b[i] <= 57), b[i] != 36 else { return nil }
+            while i < n && Tokens.isIdent(b[i]) { i += 1 }
             return (s, i)
         }
         /// A name: a bare word or a "quoted" identifier (doubled quotes inside).
@@ -88,8 +73,8 @@ struct BulkInsertStatement: Equatable {
             if i < n && b[i] == c { i += 1; return true }
             return false
         }
-        guard let (s0, e0) = word(), wordIs(b, s0, e0, "INSERT"),
-              let (s1, e1) = word(), wordIs(b, s1, e1, "INTO"),
+        guard let (s0, e0) = word(), Tokens.wordIs(b, s0, e0, "INSERT"),
+              let (s1, e1) = word(), Tokens.wordIs(b, s1, e1, "INTO"),
               let table = name() else { return nil }
         var columns: [String]? = nil
         if punct(40) {
@@ -101,7 +86,7 @@ struct BulkInsertStatement: Equatable {
             guard punct(41) else { return nil }
             columns = list
         }
-        guard let (s2, e2) = word(), wordIs(b, s2, e2, "VALUES") else { return nil }
+        guard let (s2, e2) = word(), Tokens.wordIs(b, s2, e2, "VALUES") else { return nil }
         var values: [SQLValue] = []
         var width = -1
         repeat {
@@ -145,10 +130,10 @@ struct BulkInsertStatement: Equatable {
                         i += 1
                     }
                     // Plain integers of up to 18 digits only (no reals, hex, exponents).
-                    guard i > s, i - s <= 18, i >= n || !(isIdent(b[i]) || b[i] == 46) else { return nil }
+                    guard i > s, i - s <= 18, i >= n || !(Tokens.isIdent(b[i]) || b[i] == 46) else { return nil }
                     values.append(.integer(negative ? -v : v))
                 } else if let (s, e) = word() {
-                    guard wordIs(b, s, e, "NULL") else { return nil }
+                    guard Tokens.wordIs(b, s, e, "NULL") else { return nil }
                     values.append(.null)
                 } else {
                     return nil
@@ -200,10 +185,7 @@ extension ClusterEngine {
 
         // With savepoints open, the general path mirrors them on the shards the statement joins.
         guard routerSavepoints.isEmpty, openSavepoints.isEmpty else { return nil }
-        let own = try beginDirectWrite(info)
-        // Inside a block: a savepoint on each shard the statement writes, and its redo mark.
-        var touched: [Int: Int] = [:]   // shard → redo records before the statement
-        do throws(EngineError) {
+        try directWriteTransaction(info) { (join: (Int) throws(EngineError) -> Database) throws(EngineError) in
             let sqlText = ClusterEngine.shardInsertSQL(info, conflict: "", withRowid: alias == nil)
             var statements = [Statement?](repeating: nil, count: catalog.shardCount + 1)
             var connections = [Database?](repeating: nil, count: catalog.shardCount + 1)
@@ -230,12 +212,8 @@ extension ClusterEngine {
                 }
                 let conn: Database
                 if let c = connections[shard] { conn = c } else {
-                    conn = try shardForWrite(shard)
+                    conn = try join(shard)
                     connections[shard] = conn
-                    if !own {
-                        try conn.exec("SAVEPOINT limitless_bulk")
-                        touched[shard] = captures[shard]?.records.count ?? 0
-                    }
                 }
                 let s: Statement
                 if let cached = statements[shard] { s = cached } else {
@@ -255,20 +233,6 @@ extension ClusterEngine {
                 let inserted = conn.lastInsertRowid
                 noteRowid(info, inserted)
             }
-            for (shard, _) in touched { try shardConnections[shard]?.exec("RELEASE limitless_bulk") }
-            touched.removeAll()
-            if own { try commitAll() }
-        } catch {
-            if own {
-                if router.inTransaction { try? router.exec("ROLLBACK") }
-                rollbackShardTransactions()
-            } else {
-                for (shard, mark) in touched {
-                    try? shardConnections[shard]?.exec("ROLLBACK TO limitless_bulk; RELEASE limitless_bulk")
-                    captures[shard]?.truncate(to: mark)
-                }
-            }
-            throw error
         }
         let count = stmt.rowCount
         adjustRowCount(info, by: Int64(count))
@@ -361,47 +325,44 @@ extension ClusterEngine {
         return Array(1...catalog.shardCount)
     }
 
-    /// Starts a write that bypasses the virtual table: its own router transaction outside a
-    /// block (true: the caller commits); inside one, the table joins the router's transaction as
-    /// a virtual-table write would (a write that changes nothing), so later SAVEPOINT / ROLLBACK
-    /// TO reach the shards as they always do.
-    func beginDirectWrite(_ info: TableInfo) throws(EngineError) -> Bool {
-        if !explicitTransaction {
+    /// Runs `body` as one atomic write that bypasses the virtual table. Outside a block it is a
+    /// transaction of its own (router `BEGIN IMMEDIATE`, committed through the coordinator).
+    /// Inside one, the table joins the router's transaction as a virtual-table write would (a
+    /// write that changes nothing), so later SAVEPOINT / ROLLBACK TO reach the shards as they
+    /// always do, and each shard the statement writes gets a savepoint and a redo mark, so a
+    /// failing statement leaves none of its rows. `body` asks for each shard's connection
+    /// through the function it is given.
+    func directWriteTransaction<T>(_ info: TableInfo,
+                                   _ body: ((Int) throws(EngineError) -> Database) throws(EngineError) -> T) throws(EngineError) -> T {
+        let own = !explicitTransaction
+        if own {
             try router.exec("BEGIN IMMEDIATE")
             captures[0]?.reset()
-            return true
-        }
-        let join = "DELETE FROM \(quoteIdentifier(info.name)) WHERE 0"
-        let s: Statement
-        if let cached = statementCache["router|" + join] { s = cached } else {
-            s = try router.prepare(join)
-            statementCache["router|" + join] = s
-        }
-        defer { s.reset() }
-        while try s.step() {}
-        return false
-    }
-
-    /// Runs a write statement as written on `shards`, in the shard write transactions the
-    /// virtual table would use (committing at once outside BEGIN … COMMIT); the rows it changed.
-    private func directWrite(_ sql: String, _ info: TableInfo, shards: [Int]) throws(EngineError) -> Int {
-        let own = try beginDirectWrite(info)
-        var touched: [Int: Int] = [:]
-        var changed = 0
-        do throws(EngineError) {
-            for n in shards {
-                let conn = try shardForWrite(n)
-                if !own {
-                    try conn.exec("SAVEPOINT limitless_bulk")
-                    touched[n] = captures[n]?.records.count ?? 0
-                }
-                let s = try conn.prepare(sql)
-                while try s.step() {}
-                changed += conn.changes
+        } else {
+            let joinSQL = "DELETE FROM \(quoteIdentifier(info.name)) WHERE 0"
+            let s: Statement
+            if let cached = statementCache["router|" + joinSQL] { s = cached } else {
+                s = try router.prepare(joinSQL)
+                statementCache["router|" + joinSQL] = s
             }
+            defer { s.reset() }
+            while try s.step() {}
+        }
+        var touched: [Int: Int] = [:]   // shard → redo records before the statement
+        func join(_ n: Int) throws(EngineError) -> Database {
+            let conn = try shardForWrite(n)
+            if !own && touched[n] == nil {
+                try conn.exec("SAVEPOINT limitless_bulk")
+                touched[n] = captures[n]?.records.count ?? 0
+            }
+            return conn
+        }
+        do throws(EngineError) {
+            let result = try body(join)
             for (n, _) in touched { try shardConnections[n]?.exec("RELEASE limitless_bulk") }
             touched.removeAll()
             if own { try commitAll() }
+            return result
         } catch {
             if own {
                 if router.inTransaction { try? router.exec("ROLLBACK") }
@@ -414,6 +375,19 @@ extension ClusterEngine {
             }
             throw error
         }
-        return changed
+    }
+
+    /// Runs a write statement as written on `shards` in one direct write; the rows it changed.
+    private func directWrite(_ sql: String, _ info: TableInfo, shards: [Int]) throws(EngineError) -> Int {
+        try directWriteTransaction(info) { (join: (Int) throws(EngineError) -> Database) throws(EngineError) -> Int in
+            var changed = 0
+            for n in shards {
+                let conn = try join(n)
+                let s = try conn.prepare(sql)
+                while try s.step() {}
+                changed += conn.changes
+            }
+            return changed
+        }
     }
 }
