@@ -130,7 +130,7 @@ extension ClusterEngine {
             out.append("  Task Count: \(catalog.shardCount)")
             out.append("  Shards: all \(catalog.shardCount) (\(p.reason))")
             for b in p.broadcasts {
-                out.append("  Broadcast: \(b.table.name) to every shard as temp.\(b.tempName) (\(b.table.placement == .sharded ? "not collocated" : "standard"))")
+                out.append("  Broadcast: \(b.table.name) to every shard as temp.\(b.tempName) (not collocated)")
             }
             out.append("  Remote SQL: \(p.shardSQL)")
             if shardPlans { out += remotePlan(shard: 1, sql: p.shardSQL, indent: "  ") }
