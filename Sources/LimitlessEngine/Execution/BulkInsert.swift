@@ -353,7 +353,7 @@ extension ClusterEngine {
             let conn = try shardForWrite(n)
             if !own && touched[n] == nil {
                 try conn.exec("SAVEPOINT limitless_bulk")
-                touched[n] = captures[n]?.records.count ?? 0
+                touched[n] = captures[n]?.count ?? 0
             }
             return conn
         }
