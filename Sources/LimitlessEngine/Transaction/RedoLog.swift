@@ -140,34 +140,47 @@ final class RedoCapture {
             RedoCodec.putString(&lastTableEncoded, name)
             lastTableRowid = rowidTable(handle, name)
         }
+        // Appends go to a local array (moved out and back, not copied): each append to the
+        // stored property would pay an exclusivity check.
+        var out: [UInt8] = []
+        swap(&out, &body)
+        defer { swap(&out, &body) }
         let rowid = lastTableRowid
-        let n = sqlite3_preupdate_count(handle)
-        func values(new: Bool) {
-            RedoCodec.putVarint(&body, UInt64(n))
-            for i in 0..<n {
-                var v: OpaquePointer?
-                let rc = new ? sqlite3_preupdate_new(handle, i, &v) : sqlite3_preupdate_old(handle, i, &v)
-                RedoCapture.put(&body, rc == SQLITE_OK ? v : nil)
-            }
-        }
-        func optional(_ key: Int64) {
-            if rowid { body.append(1); RedoCodec.putVarint(&body, UInt64(bitPattern: key)) } else { body.append(0) }
-        }
         switch op {
         case SQLITE_INSERT:
-            starts.append(body.count)
-            body.append(1); body.append(contentsOf: lastTableEncoded); optional(key2); values(new: true)
+            starts.append(out.count)
+            out.append(1); out.append(contentsOf: lastTableEncoded)
+            RedoCapture.putKey(&out, rowid ? key2 : nil)
+            RedoCapture.putRow(&out, handle, new: true)
         case SQLITE_DELETE:
-            starts.append(body.count)
-            body.append(3); body.append(contentsOf: lastTableEncoded); optional(key1)
-            if rowid { body.append(0) } else { values(new: false) }
+            starts.append(out.count)
+            out.append(3); out.append(contentsOf: lastTableEncoded)
+            RedoCapture.putKey(&out, rowid ? key1 : nil)
+            if rowid { out.append(0) } else { RedoCapture.putRow(&out, handle, new: false) }
         case SQLITE_UPDATE:
-            starts.append(body.count)
-            body.append(2); body.append(contentsOf: lastTableEncoded); optional(key1)
-            if rowid { body.append(0) } else { values(new: false) }
-            optional(key2); values(new: true)
+            starts.append(out.count)
+            out.append(2); out.append(contentsOf: lastTableEncoded)
+            RedoCapture.putKey(&out, rowid ? key1 : nil)
+            if rowid { out.append(0) } else { RedoCapture.putRow(&out, handle, new: false) }
+            RedoCapture.putKey(&out, rowid ? key2 : nil)
+            RedoCapture.putRow(&out, handle, new: true)
         default:
             break
+        }
+    }
+
+    private static func putKey(_ out: inout [UInt8], _ key: Int64?) {
+        if let key { out.append(1); RedoCodec.putVarint(&out, UInt64(bitPattern: key)) } else { out.append(0) }
+    }
+
+    /// The row's new (or old) values, as RedoCodec's value list.
+    private static func putRow(_ out: inout [UInt8], _ handle: OpaquePointer, new: Bool) {
+        let n = sqlite3_preupdate_count(handle)
+        RedoCodec.putVarint(&out, UInt64(n))
+        for i in 0..<n {
+            var v: OpaquePointer?
+            let rc = new ? sqlite3_preupdate_new(handle, i, &v) : sqlite3_preupdate_old(handle, i, &v)
+            put(&out, rc == SQLITE_OK ? v : nil)
         }
     }
 
