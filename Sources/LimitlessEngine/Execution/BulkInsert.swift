@@ -222,7 +222,7 @@ extension ClusterEngine {
                     key.append(placed)
                 }
                 if alias == nil { allocated[r] = try allocate() }
-                let shard = self.shard(forKey: key, collocation: info.collocationID)
+                let shard = self.shard(forKey: key, of: info)
                 guard shard >= 1 && shard <= catalog.shardCount else {
                     throw EngineError("hash range maps to shard \(shard), which does not exist", code: "XX000")
                 }
@@ -364,7 +364,7 @@ extension ClusterEngine {
             }
             let key = info.keyIndexes.compactMap { pinned[$0] }
             if !key.isEmpty && key.count == info.keyIndexes.count {
-                return [shard(forKey: key, collocation: info.collocationID)]
+                return [shard(forKey: key, of: info)]
             }
         }
         return Array(1...catalog.shardCount)
