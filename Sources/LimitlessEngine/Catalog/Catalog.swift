@@ -186,7 +186,7 @@ final class Catalog {
                   case let .text(key) = row[3], case let .integer(coll) = row[4], case let .text(cols) = row[5] else { continue }
             let keys = (try? JSON.parse(key).arrayValue?.compactMap { $0.stringValue }) ?? []
             tables[name.lowercased()] = TableInfo(gid: gid, name: name, placement: TablePlacement(rawValue: p) ?? .reference,
-                                                  shardKey: keys ?? [], collocationID: coll, columns: TableInfo.columns(fromJSON: cols))
+                                                  shardKey: keys, collocationID: coll, columns: TableInfo.columns(fromJSON: cols))
         }
         loadedRangeMaps = [:]
         rangeSource = db
