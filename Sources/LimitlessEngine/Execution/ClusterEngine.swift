@@ -35,6 +35,9 @@ public final class ClusterEngine {
     /// REPEATABLE READ: one snapshot for the whole transaction, taken at its first statement.
     var repeatableRead = false
     var transactionSnapshot: [Int]? = nil
+    /// Set once a block ran a statement other than SET / SHOW / RESET: from then on its
+    /// isolation level can no longer change (PostgreSQL's rule for SET TRANSACTION).
+    var blockRanQuery = false
     var statementCache: [String: Statement] = [:]
     /// Tier-1 SELECT templates (SingleShard.swift), by template text.
     var pointPlans: [String: PointSelectPlan] = [:]
@@ -310,10 +313,14 @@ public final class ClusterEngine {
     /// Runs one statement. Returns nil for an empty statement (only comments or `;`).
     public func execute(_ sql: String) throws(EngineError) -> StatementResult? {
         // Tier-1 SELECTs whose shape was seen before skip the general path's scans and parse.
-        if let r = try fastSelect(sql) { return r }
+        if let r = try fastSelect(sql) {
+            if explicitTransaction { blockRanQuery = true }
+            return r
+        }
         let toks = Tokens.scan(sql, limit: 64)
         guard let first = toks.first else { return nil }
         let word = first.kind == .word ? first.text : ""
+        if explicitTransaction && !["SET", "SHOW", "RESET", "BEGIN", "START"].contains(word) { blockRanQuery = true }
         let endsBlock = ["COMMIT", "END", "ROLLBACK", "ABORT"].contains(word)
         if transactionFailed && !endsBlock {
             throw EngineError("current transaction is aborted, commands ignored until end of transaction block", code: "25P02")
@@ -348,8 +355,18 @@ public final class ClusterEngine {
         case "CALL": return try call(sql, toks)
         case "BEGIN", "START": return try begin(toks)
         case "COMMIT", "END": return try commit()
+        case "SAVEPOINT", "RELEASE":
+            // Outside a block SQLite would open a transaction of its own that nothing commits.
+            if !explicitTransaction {
+                throw EngineError("\(word == "SAVEPOINT" ? "SAVEPOINT" : "RELEASE SAVEPOINT") can only be used in transaction blocks",
+                                  code: "25P01")
+            }
+            return try runOnRouter(sql, toks)
         case "ROLLBACK", "ABORT":
             if toks.contains(where: { $0.isWord("TO") }) {
+                if !explicitTransaction {
+                    throw EngineError("ROLLBACK TO SAVEPOINT can only be used in transaction blocks", code: "25P01")
+                }
                 // ROLLBACK TO SAVEPOINT ends PostgreSQL's failed state for the block.
                 _ = try runOnRouter(sql, toks)
                 transactionFailed = false
@@ -528,6 +545,7 @@ public final class ClusterEngine {
         routerSavepoints.removeAll()
         explicitTransaction = true
         transactionFailed = false
+        blockRanQuery = false
         settingsAtBegin = settings
         return .command(tag: "BEGIN", rowsAffected: nil)
     }

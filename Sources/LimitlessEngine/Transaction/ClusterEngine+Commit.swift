@@ -236,6 +236,13 @@ extension ClusterEngine {
             let words = toks[(i + 2)...].prefix(2).filter { $0.kind == .word }.map { $0.text.lowercased() }
             level = words.first == "serializable" ? "serializable" : words.prefix(2).joined(separator: " ")
         }
+        return try normalizedIsolation(level)
+    }
+
+    /// An isolation level's name, checked: SERIALIZABLE is refused (Aurora Limitless offers
+    /// READ COMMITTED and REPEATABLE READ); READ UNCOMMITTED is READ COMMITTED, as in PostgreSQL.
+    func normalizedIsolation(_ name: String) throws(EngineError) -> String {
+        let level = name.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).joined(separator: " ")
         switch level {
         case "serializable":
             throw EngineError("SERIALIZABLE isolation level is not supported in Aurora PostgreSQL Limitless Database; use REPEATABLE READ or READ COMMITTED",
@@ -259,19 +266,32 @@ extension ClusterEngine {
         repeatableRead = false
     }
 
-    /// `rds_aurora.limitless_stat_prepared_xacts`: transactions decided but not yet finished
-    /// on every participant (filled afresh for each statement that names rds_aurora).
+    /// `rds_aurora.limitless_stat_prepared_xacts`, with Aurora's columns: one row per node
+    /// (router or shard subcluster) that a decided transaction has not finished on yet, i.e.
+    /// whose marker is missing (filled afresh for each statement that names rds_aurora). The
+    /// engine knows no role name, so `owner_id` is NULL.
     func refreshPreparedTransactions() throws(EngineError) {
         try router.exec("""
             DROP TABLE IF EXISTS rds_aurora.limitless_stat_prepared_xacts;
-            CREATE TABLE rds_aurora.limitless_stat_prepared_xacts(transaction_id INTEGER, gid TEXT,
-                prepared TEXT, participants TEXT);
+            CREATE TABLE rds_aurora.limitless_stat_prepared_xacts(subcluster_id INTEGER, subcluster_type TEXT,
+                transaction_id INTEGER, gid TEXT, prepared TEXT, owner_id TEXT, database_id TEXT);
             """)
+        let routers = Int64(max(catalog.routerCount, 1))
         for (txid, at, parts) in try coordinator.pendingDecisions() {
-            try router.run("INSERT INTO rds_aurora.limitless_stat_prepared_xacts VALUES (?, ?, ?, ?)",
-                           [.integer(txid), .text("limitless_\(txid)"), .text(at),
-                            .text(parts.map { $0 == 0 ? "router" : "shard-\($0)" }.joined(separator: ","))])
+            for p in parts where !participantFinished(txid: txid, participant: p) {
+                try router.run("INSERT INTO rds_aurora.limitless_stat_prepared_xacts VALUES (?, ?, ?, ?, ?, NULL, 'postgres_limitless')",
+                               [.integer(p == 0 ? 1 : routers + Int64(p)), .text(p == 0 ? "router" : "shard"),
+                                .integer(txid), .text("limitless_\(txid)"), .text(at)])
+            }
         }
+    }
+
+    /// Whether participant `participant` carries transaction `txid`'s marker (read on a
+    /// connection of its own, which takes no lock a writer holds).
+    private func participantFinished(txid: Int64, participant: Int) -> Bool {
+        guard let db = try? Database(path: coordinator.participantPath(participant)),
+              let rows = try? db.query("SELECT 1 FROM limitless_applied WHERE txid = ?", [.integer(txid)]) else { return false }
+        return !rows.isEmpty
     }
 }
 
