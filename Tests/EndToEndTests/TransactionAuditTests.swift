@@ -419,6 +419,77 @@ import LimitlessSupport
         #expect(Self.rows(try c.lines("SELECT sum(balance) FROM acct;").first) == Self.one(9))
     }
 
+    /// "…and a power cut": a two-shard commit whose shard commit (synchronous=NORMAL) a power cut
+    /// takes back — played by putting one shard's files back as they were before the commit and
+    /// writing commit.state with another boot's id — is redone from its kept decision on the
+    /// next open.
+    @Test func aPowerCutThatTakesBackAShardCommitIsRedoneFromTheDecision() throws {
+        let c = try SQLCluster()
+        #expect(try c.sql(Self.setup).status == 0)
+        let shard = try Self.shardOf(c, Array(1...8))
+        let other = (2...8).first { shard[$0] != shard[1] }!
+        let file = c.shardFiles[shard[other]!]
+        let fm = FileManager.default
+        var saved: [String: Data] = [:]
+        for ext in ["", "-wal"] where fm.fileExists(atPath: file + ext) { saved[ext] = fm.contents(atPath: file + ext) }
+        let out = try c.lines("BEGIN; UPDATE acct SET balance = balance - 30 WHERE id = 1; UPDATE acct SET balance = balance + 30 WHERE id = \(other); COMMIT;")
+        #expect(out.last?["command"] == .string("COMMIT"))
+        // The power cut: that shard's commit is gone, and commit.state is from another boot.
+        for ext in ["", "-wal", "-shm"] { try? fm.removeItem(atPath: file + ext) }
+        for (ext, data) in saved { #expect(fm.createFile(atPath: file + ext, contents: data)) }
+        #expect(try c.direct(file, "SELECT balance FROM acct WHERE id = \(other)") == "100", "the shard lost its commit")
+        let state = Array("an-earlier-boot idle\n".utf8) + [UInt8](repeating: 0x20, count: 64 - 21)
+        #expect(fm.createFile(atPath: c.dataDirectory + "/commit.state", contents: Data(state)))
+        let after = try c.lines("SELECT (SELECT balance FROM acct WHERE id = 1), (SELECT balance FROM acct WHERE id = \(other)), (SELECT sum(balance) FROM acct);")
+        #expect(Self.rows(after.first) == .array([.array([.int(70), .int(130), .int(800)])]))
+        #expect(try c.direct(file, "SELECT balance FROM acct WHERE id = \(other)") == "130", "redone on the shard file")
+    }
+
+    /// Durability of one-place commits rests on an fsync before the answer: a shard's WAL (its
+    /// commit ran with synchronous=NORMAL), the router's WAL, or for two shards the decision's
+    /// (coordinator.db) — each synced before the answer is written (seen with strace).
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/strace")),
+          arguments: [("UPDATE acct SET balance = 7 WHERE id = 1", "shard"),
+                      ("UPDATE acct SET balance = 7 WHERE id IN (1, 2, 3, 4, 5, 6, 7, 8)", "coordinator.db-wal"),
+                      ("UPDATE loc SET v = 7", "router.db-wal")])
+    func theCommitIsSyncedBeforeItIsAnswered(statement: String, synced: String) throws {
+        let c = try SQLCluster()
+        #expect(try c.sql(Self.setup).status == 0)
+        let trace = c.h.home + ".strace"
+        defer { try? FileManager.default.removeItem(atPath: trace) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/strace")
+        p.arguments = ["-f", "-y", "-e", "trace=fsync,fdatasync,write,pwrite64", "-o", trace, Harness.binary,
+                       "sql", "--db-cluster-identifier", c.id, "--output", "json", "-c", statement]
+        var env = ProcessInfo.processInfo.environment
+        env["LIMITLESS_HOME"] = c.h.home
+        p.environment = env
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let lines = (String(data: FileManager.default.contents(atPath: trace) ?? Data(), encoding: .utf8) ?? "")
+            .split(separator: "\n").map(String.init)
+        guard let answer = lines.firstIndex(where: { $0.contains("write(1<") && $0.contains("command") }) else {
+            Issue.record("no answer in the trace"); return
+        }
+        // Every WAL written before the answer (of the wanted kind) was synced after its last write.
+        let before = Array(lines[..<answer])
+        func wal(_ line: String) -> String? {
+            guard let end = line.range(of: ".db-wal>") else { return nil }
+            let start = line[..<end.lowerBound].lastIndex(of: "/") ?? line.startIndex
+            return String(line[start..<end.upperBound])
+        }
+        let written = Set(before.filter { $0.contains("pwrite64(") }.compactMap(wal))
+        let target = written.filter { synced == "shard" ? $0.hasPrefix("/shard-") : $0 == "/" + synced + ">" }
+        #expect(!target.isEmpty, "\(statement): WALs written: \(written)")
+        for w in target {
+            let lastWrite = before.lastIndex { $0.contains("pwrite64(") && wal($0) == w }!
+            let synced = before[(lastWrite + 1)...].contains { ($0.contains("fsync(") || $0.contains("fdatasync(")) && wal($0) == w }
+            #expect(synced, "\(statement): \(w) written and not synced before the answer")
+        }
+    }
+
     // MARK: Many processes at once
 
     /// "8 writing, 2 reading … wait rather than fail with database is locked, lose no update,
