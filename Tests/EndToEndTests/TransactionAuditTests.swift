@@ -347,6 +347,35 @@ import LimitlessSupport
         #expect(Self.rows(out.first) == .array([.array(committed ? [.int(70), .int(130), .int(30)] : [.int(100), .int(100), .int(0)])]), "\(point)")
     }
 
+    /// A block that rolled back to a savepoint, killed past its decision: recovery replays what
+    /// the block kept, on the shards and on the router, and nothing ROLLBACK TO undid. (The
+    /// router's redo kept the undone changes before: `v` came back as 1001.)
+    @Test(arguments: ["after-decision", "after-participant-1"])
+    func killedBlockWithARolledBackSavepointReplaysOnlyWhatItKept(point: String) throws {
+        let c = try SQLCluster()
+        #expect(try c.sql(Self.setup).status == 0)
+        let r = try c.sql("""
+            BEGIN;
+            UPDATE acct SET balance = balance - 10 WHERE id = 1;
+            UPDATE loc SET v = v + 1;
+            SAVEPOINT s;
+            UPDATE acct SET balance = balance + 1000 WHERE id IN (2, 5);
+            UPDATE loc SET v = v + 1000;
+            INSERT INTO acct VALUES (50, 1), (51, 1), (52, 1);
+            INSERT INTO loc VALUES (2, 2);
+            ROLLBACK TO SAVEPOINT s;
+            UPDATE acct SET balance = balance + 10 WHERE id = 3;
+            COMMIT;
+            """, env: ["LIMITLESS_FAULT": point])
+        #expect(r.status == 9, "\(point): \(r.stderr)")
+        let out = try c.lines("""
+            SELECT group_concat(id || ':' || balance) FROM (SELECT * FROM acct ORDER BY id);
+            SELECT group_concat(id || ':' || v) FROM (SELECT * FROM loc ORDER BY id);
+            """)
+        #expect(Self.rows(out.first) == .array([.array([.string("1:90,2:100,3:110,4:100,5:100,6:100,7:100,8:100")])]), "\(point)")
+        #expect(Self.rows(out.last) == .array([.array([.string("1:1")])]), "\(point)")
+    }
+
     /// "Recovery … is safe when several processes start at once": after a kill past the
     /// decision, four processes open the cluster together; all succeed and see it committed.
     @Test func severalProcessesRecoverAtOnce() throws {

@@ -361,7 +361,9 @@ public final class ClusterEngine {
                 throw EngineError("\(word == "SAVEPOINT" ? "SAVEPOINT" : "RELEASE SAVEPOINT") can only be used in transaction blocks",
                                   code: "25P01")
             }
-            return try runOnRouter(sql, toks)
+            let result = try runOnRouter(sql, toks)
+            routerSavepointStatement(toks)
+            return result
         case "ROLLBACK", "ABORT":
             if toks.contains(where: { $0.isWord("TO") }) {
                 if !explicitTransaction {
@@ -369,6 +371,8 @@ public final class ClusterEngine {
                 }
                 // ROLLBACK TO SAVEPOINT ends PostgreSQL's failed state for the block.
                 _ = try runOnRouter(sql, toks)
+                // The router's redo forgets what was undone (recovery would replay it).
+                routerSavepointStatement(toks)
                 transactionFailed = false
                 return .command(tag: "ROLLBACK", rowsAffected: nil)
             }
