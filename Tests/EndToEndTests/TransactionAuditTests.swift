@@ -376,6 +376,56 @@ import LimitlessSupport
         #expect(Self.rows(out.last) == .array([.array([.string("1:1")])]), "\(point)")
     }
 
+    /// A block that creates a sharded table and an index and fills it, killed past its decision:
+    /// the next open replays the router's catalog and every shard's schema and rows, and the
+    /// table can be read at once (before, that first process failed with "no catalog entry":
+    /// it had read the catalog before recovery added the table).
+    @Test(arguments: ["after-decision", "after-participant-2"])
+    func killedBlockWithDDLIsUsableOnTheNextOpen(point: String) throws {
+        let c = try SQLCluster()
+        #expect(try c.sql(Self.setup).status == 0)
+        let r = try c.sql("""
+            BEGIN;
+            SET rds_aurora.limitless_create_table_mode = 'sharded';
+            SET rds_aurora.limitless_create_table_shard_key = '{"k"}';
+            CREATE TABLE t2 (k INTEGER PRIMARY KEY, v TEXT);
+            INSERT INTO t2 VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd'), (5, 'e');
+            CREATE INDEX t2v ON t2(v);
+            DELETE FROM acct WHERE id IN (1, 2);
+            UPDATE ref SET v = 42;
+            COMMIT;
+            """, env: ["LIMITLESS_FAULT": point])
+        #expect(r.status == 9, "\(point): \(r.stderr)")
+        let out = try c.lines("""
+            SELECT group_concat(k || v) FROM (SELECT * FROM t2 ORDER BY k);
+            SELECT count(*), sum(balance) FROM acct;
+            SELECT v FROM ref;
+            """, ["--on-error", "continue"])
+        #expect(Self.rows(out.first) == .array([.array([.string("1a,2b,3c,4d,5e")])]), "\(point): \(out)")
+        #expect(Self.rows(out.dropFirst().first) == .array([.array([.int(6), .int(600)])]))
+        for f in c.shardFiles {
+            #expect(try c.direct(f, "SELECT count(*) FROM sqlite_schema WHERE name IN ('t2', 't2v')") == "2", "\(f)")
+            #expect(try c.direct(f, "SELECT v FROM ref") == "42", "\(f)")
+        }
+    }
+
+    /// Several processes on one cluster: a session opened before another process creates a
+    /// distributed table reads and writes it (before: "no catalog entry for distributed table").
+    @Test func aTableAnotherProcessCreatedIsUsableInAnOpenSession() throws {
+        let c = try SQLCluster()
+        #expect(try c.sql(Self.setup).status == 0)
+        let s = try Session(c)
+        defer { s.close() }
+        #expect(try s.send("SELECT count(*) FROM acct")["rows"] == Self.one(8))
+        #expect(try c.sql(shardedT + "INSERT INTO t VALUES (1, 'a'), (2, 'b');").status == 0)
+        #expect(try s.send("SELECT count(*) FROM t")["rows"] == Self.one(2))
+        #expect(try s.send("INSERT INTO t VALUES (3, 'c')")["command"] == .string("INSERT 0 1"))
+        #expect(try s.send("BEGIN")["command"] == .string("BEGIN"))
+        #expect(try s.send("UPDATE t SET v = 'z' WHERE k = 1")["command"] == .string("UPDATE 1"))
+        #expect(try s.send("COMMIT")["command"] == .string("COMMIT"))
+        #expect(Self.rows(try c.lines("SELECT group_concat(v) FROM (SELECT v FROM t ORDER BY k);").first) == .array([.array([.string("z,b,c")])]))
+    }
+
     /// "Recovery … is safe when several processes start at once": after a kill past the
     /// decision, four processes open the cluster together; all succeed and see it committed.
     @Test func severalProcessesRecoverAtOnce() throws {

@@ -331,6 +331,11 @@ public final class ClusterEngine {
             if explicitTransaction && repeatableRead && !endsBlock { try takeTransactionSnapshot() }
             do throws(EngineError) {
                 return try dispatch(sql, toks, word)
+            } catch where error.message.hasPrefix("limitless: no catalog entry for distributed table") {
+                // The table was made after this session read the catalog — by another process,
+                // or by recovery replaying a dead committer's DDL: read the catalog again, retry.
+                try reloadCatalog()
+                return try dispatch(sql, toks, word)
             } catch where error.code == "42601" {
                 // PostgreSQL spellings SQLite does not know (`x::int`, ILIKE, …): the front end
                 // parses them and prints SQLite's form; run that instead when it differs.
@@ -588,6 +593,16 @@ public final class ClusterEngine {
         catalogViewsStale = true
         endTransaction(keepSettings: false)
         return .command(tag: "ROLLBACK", rowsAffected: nil)
+    }
+
+    /// Reads the catalog again (another process changed it). Not part of the session's redo.
+    func reloadCatalog() throws(EngineError) {
+        let capture = router.capture
+        router.capture = nil
+        defer { router.capture = capture }
+        dropStatementCaches()
+        try catalog.load(router)
+        catalogViewsStale = true
     }
 
     private func endTransaction(keepSettings: Bool) {
