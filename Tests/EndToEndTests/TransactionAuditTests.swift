@@ -165,6 +165,28 @@ import LimitlessSupport
         #expect(Self.rows(try c.lines("SELECT v FROM loc;").first) == Self.one(99))
     }
 
+    /// Two-phase commit is the engine's own: a client cannot prepare a transaction, and COMMIT
+    /// PREPARED inside a block no longer commits the block (it was read as a plain COMMIT).
+    @Test func clientPreparedTransactionsAreRefused() throws {
+        let c = try SQLCluster()
+        #expect(try c.sql(Self.setup).status == 0)
+        let out = try c.lines("""
+            BEGIN;
+            UPDATE acct SET balance = 6 WHERE id = 1;
+            COMMIT PREPARED 'x';
+            COMMIT;
+            BEGIN;
+            UPDATE acct SET balance = 7 WHERE id = 2;
+            PREPARE TRANSACTION 'x';
+            SELECT group_concat(balance) FROM (SELECT balance FROM acct WHERE id <= 2 ORDER BY id);
+            COMMIT PREPARED 'x';
+            ROLLBACK PREPARED 'y';
+            """, ["--on-error", "continue"])
+        #expect(Self.tags(out) == ["BEGIN", "UPDATE 1", "25001", "ROLLBACK", "BEGIN", "UPDATE 1", "55000", "SELECT 1", "42704", "42704"])
+        #expect(Self.rows(out[7]) == .array([.array([.string("100,100")])]))
+        #expect(out[9]["error"] == .string("prepared transaction with identifier \"y\" does not exist"))
+    }
+
     /// "After an error inside a block, later statements fail with current transaction is
     /// aborted…, and COMMIT answers ROLLBACK" — END too; nothing reached the shards or router.
     @Test func anAbortedBlockRefusesEverythingAndEndAnswersRollback() throws {

@@ -359,7 +359,14 @@ public final class ClusterEngine {
         case "SHOW": return try show(sql, toks)
         case "CALL": return try call(sql, toks)
         case "BEGIN", "START": return try begin(toks)
-        case "COMMIT", "END": return try commit()
+        case "COMMIT", "END":
+            if w(1) == "PREPARED" { throw preparedTransactionError("COMMIT PREPARED", sql) }
+            return try commit()
+        case "PREPARE" where w(1) == "TRANSACTION":
+            // Clients cannot prepare transactions (PostgreSQL's max_prepared_transactions = 0);
+            // as there, the block is rolled back.
+            if explicitTransaction { _ = try rollback() }
+            throw EngineError("prepared transactions are disabled", code: "55000")
         case "SAVEPOINT", "RELEASE":
             // Outside a block SQLite would open a transaction of its own that nothing commits.
             if !explicitTransaction {
@@ -370,6 +377,7 @@ public final class ClusterEngine {
             routerSavepointStatement(toks)
             return result
         case "ROLLBACK", "ABORT":
+            if w(1) == "PREPARED" { throw preparedTransactionError("ROLLBACK PREPARED", sql) }
             if toks.contains(where: { $0.isWord("TO") }) {
                 if !explicitTransaction {
                     throw EngineError("ROLLBACK TO SAVEPOINT can only be used in transaction blocks", code: "25P01")
@@ -593,6 +601,18 @@ public final class ClusterEngine {
         catalogViewsStale = true
         endTransaction(keepSettings: false)
         return .command(tag: "ROLLBACK", rowsAffected: nil)
+    }
+
+    /// COMMIT PREPARED / ROLLBACK PREPARED: no client-prepared transaction ever exists here.
+    func preparedTransactionError(_ command: String, _ sql: String) -> EngineError {
+        if explicitTransaction {
+            return EngineError("\(command) cannot run inside a transaction block", code: "25001")
+        }
+        var gid = Substring(sql)
+        if let open = gid.firstIndex(of: "'"), let close = gid.lastIndex(of: "'"), open < close {
+            gid = gid[gid.index(after: open)..<close]
+        }
+        return EngineError("prepared transaction with identifier \"\(gid)\" does not exist", code: "42704")
     }
 
     /// Reads the catalog again (another process changed it). Not part of the session's redo.
