@@ -270,6 +270,43 @@ import LimitlessSupport
         #expect(r.stderr.contains("WARNING:  SET TRANSACTION can only be used in transaction blocks"))
     }
 
+    /// BEGIN READ ONLY and its other spellings refuse writes with 25006, as PostgreSQL (they were
+    /// accepted and ignored); READ WRITE and the default allow them.
+    @Test func readOnlyTransactionsRefuseWrites() throws {
+        let c = try SQLCluster()
+        #expect(try c.sql(Self.setup).status == 0)
+        let out = try c.lines("""
+            BEGIN READ ONLY;
+            SHOW transaction_read_only;
+            SELECT balance FROM acct WHERE id = 1;
+            UPDATE acct SET balance = 0 WHERE id = 1;
+            ROLLBACK;
+            START TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY;
+            CREATE TABLE zz(a);
+            COMMIT;
+            BEGIN;
+            SET TRANSACTION READ ONLY;
+            INSERT INTO loc VALUES (5, 5);
+            ROLLBACK;
+            SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY;
+            DELETE FROM loc;
+            BEGIN READ WRITE;
+            UPDATE loc SET v = 1;
+            COMMIT;
+            SET default_transaction_read_only = false;
+            UPDATE acct SET balance = 1 WHERE id = 2;
+            SHOW transaction_read_only;
+            SELECT (SELECT sum(balance) FROM acct), (SELECT group_concat(id || ':' || v) FROM loc);
+            """, ["--on-error", "continue"])
+        #expect(Self.tags(out) == ["BEGIN", "SHOW", "SELECT 1", "25006", "ROLLBACK", "BEGIN", "25006", "ROLLBACK",
+                                   "BEGIN", "SET", "25006", "ROLLBACK", "SET", "25006", "BEGIN", "UPDATE 1", "COMMIT",
+                                   "SET", "UPDATE 1", "SHOW", "SELECT 1"])
+        #expect(out[3]["error"] == .string("cannot execute UPDATE in a read-only transaction"))
+        #expect(Self.rows(out[1]) == .array([.array([.string("on")])]))
+        #expect(Self.rows(out[19]) == .array([.array([.string("off")])]))
+        #expect(Self.rows(out[20]) == .array([.array([.int(701), .string("1:1")])]))
+    }
+
     /// "SERIALIZABLE is refused with Aurora's error" — in every spelling, and the refused BEGIN
     /// leaves no block open.
     @Test func serializableIsRefusedInEverySpelling() throws {

@@ -38,6 +38,8 @@ public final class ClusterEngine {
     /// Set once a block ran a statement other than SET / SHOW / RESET: from then on its
     /// isolation level can no longer change (PostgreSQL's rule for SET TRANSACTION).
     var blockRanQuery = false
+    /// BEGIN READ ONLY / SET TRANSACTION READ ONLY: the block refuses writes (25006).
+    var blockReadOnly = false
     var statementCache: [String: Statement] = [:]
     /// Tier-1 SELECT templates (SingleShard.swift), by template text.
     var pointPlans: [String: PointSelectPlan] = [:]
@@ -321,6 +323,11 @@ public final class ClusterEngine {
         guard let first = toks.first else { return nil }
         let word = first.kind == .word ? first.text : ""
         if explicitTransaction && !["SET", "SHOW", "RESET", "BEGIN", "START"].contains(word) { blockRanQuery = true }
+        if explicitTransaction ? blockReadOnly && !transactionFailed : settings.session["default_transaction_read_only"] == "on",
+           let what = ClusterEngine.writeCommand(toks) {
+            if explicitTransaction { transactionFailed = true }
+            throw EngineError("cannot execute \(what) in a read-only transaction", code: "25006")
+        }
         let endsBlock = ["COMMIT", "END", "ROLLBACK", "ABORT"].contains(word)
         if transactionFailed && !endsBlock {
             throw EngineError("current transaction is aborted, commands ignored until end of transaction block", code: "25P02")
@@ -563,6 +570,7 @@ public final class ClusterEngine {
         explicitTransaction = true
         transactionFailed = false
         blockRanQuery = false
+        blockReadOnly = ClusterEngine.readOnlyMode(toks) ?? ((settings.value("default_transaction_read_only") ?? "off") == "on")
         settingsAtBegin = settings
         return .command(tag: "BEGIN", rowsAffected: nil)
     }
@@ -601,6 +609,28 @@ public final class ClusterEngine {
         catalogViewsStale = true
         endTransaction(keepSettings: false)
         return .command(tag: "ROLLBACK", rowsAffected: nil)
+    }
+
+    /// The statement a read-only block refuses, named as PostgreSQL names it; nil for reads.
+    static func writeCommand(_ toks: [Token]) -> String? {
+        guard let first = toks.first, first.kind == .word else { return nil }
+        switch first.text {
+        case "INSERT", "UPDATE", "DELETE", "REPLACE", "CALL", "REINDEX", "TRUNCATE": return first.text
+        case "CREATE", "DROP", "ALTER":
+            if toks.count > 1, toks[1].isWord("TEMP") || toks[1].isWord("TEMPORARY") { return nil }
+            return commandTag(toks)
+        default: return nil
+        }
+    }
+
+    /// READ ONLY / READ WRITE among a BEGIN's or SET TRANSACTION's modes (nil: neither named).
+    static func readOnlyMode(_ toks: [Token]) -> Bool? {
+        var mode: Bool? = nil
+        for i in toks.indices.dropLast() where toks[i].isWord("READ") {
+            if toks[i + 1].isWord("ONLY") { mode = true }
+            if toks[i + 1].isWord("WRITE") { mode = false }
+        }
+        return mode
     }
 
     /// COMMIT PREPARED / ROLLBACK PREPARED: no client-prepared transaction ever exists here.

@@ -17,6 +17,7 @@ struct SessionSettings {
         "default_transaction_isolation": "read committed", "statement_timeout": "0", "lock_timeout": "0",
         "intervalstyle": "postgres", "extra_float_digits": "1", "client_min_messages": "notice",
         "max_connections": "5000", "work_mem": "4MB", "synchronous_commit": "on", "is_superuser": "off",
+        "transaction_read_only": "off", "default_transaction_read_only": "off",
     ]
 
     var session: [String: String] = [:]
@@ -146,6 +147,10 @@ extension ClusterEngine {
                 settings.session["default_transaction_isolation"] = try isolationLevel(toks)
                 settings.local["default_transaction_isolation"] = nil
             }
+            if let readOnly = ClusterEngine.readOnlyMode(toks) {
+                settings.session["default_transaction_read_only"] = readOnly ? "on" : "off"
+                settings.local["default_transaction_read_only"] = nil
+            }
             return .command(tag: "SET", rowsAffected: nil)
         }
         guard var name = settingName(sql, toks, &i) else {
@@ -189,7 +194,14 @@ extension ClusterEngine {
         if name == "transaction_isolation" && !isDefault {
             return try setTransactionIsolation(try normalizedIsolation(value))
         }
-        let stored = name == "default_transaction_isolation" && !isDefault ? try normalizedIsolation(value) : value
+        var stored = name == "default_transaction_isolation" && !isDefault ? try normalizedIsolation(value) : value
+        if name == "default_transaction_read_only" && !isDefault {
+            switch value.lowercased() {
+            case "on", "true", "yes", "1", "t", "y": stored = "on"
+            case "off", "false", "no", "0", "f", "n": stored = "off"
+            default: throw EngineError("parameter \"\(name)\" requires a Boolean value", code: "22023")
+            }
+        }
         if isDefault { settings.session[name] = nil; settings.local[name] = nil }
         else if isLocal { if explicitTransaction { settings.local[name] = stored } }
         else { settings.session[name] = stored }
@@ -220,6 +232,10 @@ extension ClusterEngine {
             return .rows(command: "SHOW", columns: ["name", "setting"], rows: rows)
         }
         try SessionSettings.checkKnown(name)
+        if name == "transaction_read_only" {
+            let on = explicitTransaction ? blockReadOnly : (settings.value("default_transaction_read_only") ?? "off") == "on"
+            return .rows(command: "SHOW", columns: [name], rows: [[.text(on ? "on" : "off")]])
+        }
         if name == "transaction_isolation" {
             // The level in effect: the block's own, else the session default a block would get.
             let level = explicitTransaction ? (repeatableRead ? "repeatable read" : "read committed")
@@ -235,12 +251,18 @@ extension ClusterEngine {
     /// `SET TRANSACTION …`: only the isolation level matters here (READ ONLY / READ WRITE /
     /// DEFERRABLE are accepted and change nothing).
     func setTransaction(_ toks: [Token]) throws(EngineError) -> StatementResult {
-        guard toks.contains(where: { $0.isWord("ISOLATION") }) else { return .command(tag: "SET", rowsAffected: nil) }
         if !explicitTransaction {
-            // As PostgreSQL: a warning, and the level lasts for no transaction.
+            // As PostgreSQL: a warning, and the modes last for no transaction.
             Console.err("WARNING:  SET TRANSACTION can only be used in transaction blocks\n")
             return .command(tag: "SET", rowsAffected: nil)
         }
+        if let readOnly = ClusterEngine.readOnlyMode(toks) {
+            if !readOnly && blockReadOnly && blockRanQuery {
+                throw EngineError("transaction read-write mode must be set before any query", code: "25001")
+            }
+            blockReadOnly = readOnly
+        }
+        guard toks.contains(where: { $0.isWord("ISOLATION") }) else { return .command(tag: "SET", rowsAffected: nil) }
         return try setTransactionIsolation(try isolationLevel(toks))
     }
 
