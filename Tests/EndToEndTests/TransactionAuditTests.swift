@@ -412,6 +412,27 @@ import LimitlessSupport
         #expect(Self.rows(out.first) == .array([.array(committed ? [.int(70), .int(130), .int(30)] : [.int(100), .int(100), .int(0)])]), "\(point)")
     }
 
+    /// A shard whose commit fails (LIMITLESS_FAULT=shard-2-commit) before the decision: the
+    /// whole block fails and nothing changes anywhere — also when the router wrote too (the
+    /// fault was skipped on that path, and the block committed).
+    @Test func aShardCommitFailingBeforeTheDecisionChangesNothing() throws {
+        let c = try SQLCluster()
+        #expect(try c.sql(Self.setup).status == 0)
+        let out = try c.lines("""
+            BEGIN;
+            UPDATE acct SET balance = 0;
+            COMMIT;
+            BEGIN;
+            UPDATE acct SET balance = 2;
+            UPDATE loc SET v = 77;
+            COMMIT;
+            UPDATE acct SET balance = 1;
+            """, ["--on-error", "continue"], env: ["LIMITLESS_FAULT": "shard-2-commit"])
+        #expect(Self.tags(out) == ["BEGIN", "UPDATE 8", "XX000", "BEGIN", "UPDATE 8", "UPDATE 1", "XX000", "XX000"])
+        let after = try c.lines("SELECT (SELECT sum(balance) FROM acct), (SELECT v FROM loc), (SELECT count(*) FROM acct WHERE balance = 100);")
+        #expect(Self.rows(after.first) == .array([.array([.int(800), .int(0), .int(8)])]))
+    }
+
     /// A block that rolled back to a savepoint, killed past its decision: recovery replays what
     /// the block kept, on the shards and on the router, and nothing ROLLBACK TO undid. (The
     /// router's redo kept the undone changes before: `v` came back as 1001.)

@@ -131,7 +131,10 @@ extension ClusterEngine {
         if parts.count >= 2 && parts.contains(where: { $0.id == 0 }) {
             twoPhaseInFlight = true
             defer { twoPhaseInFlight = false; endShardTransactions() }
-            do { try coordinator.commit(parts) } catch {
+            do throws(EngineError) {
+                for p in parts where p.id != 0 { try checkFault(shard: p.id, operation: "commit") }
+                try coordinator.commit(parts)
+            } catch {
                 rollbackShardTransactions()
                 throw error
             }
