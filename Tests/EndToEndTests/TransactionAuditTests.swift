@@ -433,6 +433,24 @@ import LimitlessSupport
         #expect(Self.rows(after.first) == .array([.array([.int(800), .int(0), .int(8)])]))
     }
 
+    /// "A statement outside a block is a transaction of its own", at the crash points too: the
+    /// direct paths (bulk INSERT, direct DELETE and UPDATE over every shard) are all or nothing.
+    @Test(arguments: [
+        ("INSERT INTO acct (id, balance) VALUES (11, 1), (12, 1), (13, 1), (14, 1), (15, 1), (16, 1), (17, 1), (18, 1)", 16, 808),
+        ("DELETE FROM acct WHERE id > 2", 2, 200),
+        ("UPDATE acct SET balance = balance + 5 WHERE id > 0", 8, 840),
+    ], ["before-decision", "after-decision"])
+    func killedStatementOutsideABlockIsAllOrNothing(statement: (String, Int, Int), point: String) throws {
+        let c = try SQLCluster()
+        #expect(try c.sql(Self.setup).status == 0)
+        let r = try c.sql(statement.0 + ";", env: ["LIMITLESS_FAULT": point])
+        #expect(r.status == 9, "\(point): \(r.stderr)")
+        let committed = point != "before-decision"
+        let out = try c.lines("SELECT count(*), sum(balance) FROM acct;")
+        #expect(Self.rows(out.first) == .array([.array(committed ? [.int(Int64(statement.1)), .int(Int64(statement.2))] : [.int(8), .int(800)])]),
+                "\(point): \(statement.0)")
+    }
+
     /// A block that rolled back to a savepoint, killed past its decision: recovery replays what
     /// the block kept, on the shards and on the router, and nothing ROLLBACK TO undid. (The
     /// router's redo kept the undone changes before: `v` came back as 1001.)
