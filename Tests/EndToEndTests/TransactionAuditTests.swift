@@ -548,25 +548,47 @@ import LimitlessSupport
         #expect(try TransactionTests.balances(c) == TransactionTests.after)
     }
 
-    /// `rds_aurora.limitless_stat_prepared_xacts` has Aurora's columns (subcluster_id,
-    /// subcluster_type, transaction_id, gid, prepared, owner_id, database_id). After a kill past
-    /// the decision, the next statement — this SELECT included — first completes the transaction,
-    /// so the view is empty and the transfer is there. (A row can only be seen by a statement
-    /// that skips recovery, which the binary never lets a client do; see the audit report.)
-    @Test func preparedXactsHasAurorasColumnsAndIsEmptyOnceRecovered() throws {
+    /// `rds_aurora.limitless_stat_prepared_xacts` lists a transaction a kill left in doubt, with
+    /// Aurora's columns and one row per node not finished yet, to a session that was open
+    /// before the kill (a new process recovers as it opens). Looking at it finishes nothing; the
+    /// session's next read of the table does, and the view is empty then.
+    @Test func preparedXactsListsAnInDoubtTransactionWithAurorasColumns() throws {
         let c = try SQLCluster()
         #expect(try c.sql(Self.setup).status == 0)
-        let r = try c.sql(TransactionTests.transfer, env: ["LIMITLESS_FAULT": "after-participant-1"])
+        let shard = try Self.shardOf(c, Array(1...8))
+        let other = (2...8).first { shard[$0] != shard[1] }!
+        let s = try Session(c)
+        defer { s.close() }
+        #expect(try s.send("SELECT count(*) FROM acct")["rows"] == Self.one(8))
+        // Participants: the router (id 0, finished at after-participant-1) and two shards.
+        let r = try c.sql("""
+            BEGIN;
+            UPDATE loc SET v = 9;
+            UPDATE acct SET balance = balance - 10 WHERE id = 1;
+            UPDATE acct SET balance = balance + 10 WHERE id = \(other);
+            COMMIT;
+            """, env: ["LIMITLESS_FAULT": "after-participant-1"])
         #expect(r.status == 9)
-        let out = try c.lines("""
-            SELECT * FROM rds_aurora.limitless_stat_prepared_xacts;
-            SELECT sum(balance) FROM acct;
-            """)
-        #expect(out.first?["columns"] == .array(["subcluster_id", "subcluster_type", "transaction_id", "gid", "prepared",
-                                                 "owner_id", "database_id"].map { .string($0) }), "\(out)")
-        #expect(Self.rows(out.first) == .array([]))
-        #expect(Self.rows(out.last) == Self.one(800))
-        #expect(try TransactionTests.balances(c) == TransactionTests.after)
+        let view = try s.send("SELECT * FROM rds_aurora.limitless_stat_prepared_xacts ORDER BY subcluster_id")
+        #expect(view["columns"] == .array(["subcluster_id", "subcluster_type", "transaction_id", "gid", "prepared",
+                                           "owner_id", "database_id"].map { .string($0) }), "\(view)")
+        let rows = (view["rows"]?.arrayValue ?? []).map { $0.arrayValue ?? [] }
+        let subclusters = try s.send("SELECT subcluster_id FROM rds_aurora.limitless_subclusters WHERE subcluster_type = 'shard' ORDER BY 1")
+        let shardIDs = (subclusters["rows"]?.arrayValue ?? []).compactMap { $0.arrayValue?.first?.intValue }
+        #expect(rows.map { $0.first?.intValue ?? -1 } == [shardIDs[shard[1]!], shardIDs[shard[other]!]].sorted(), "\(view)")
+        for row in rows where row.count == 7 {
+            #expect(row[1] == .string("shard"))
+            #expect(row[2] == rows[0][2], "both rows name one transaction")
+            #expect(row[3] == .string("limitless_\(row[2].intValue ?? -1)"))
+            let prepared = row[4].stringValue ?? ""
+            #expect(prepared.count >= 22 && prepared.hasSuffix("+00") && prepared.dropFirst(10).first == " ", "\(prepared)")
+            #expect(row[5] == .null)
+            #expect(row[6] == .string("postgres_limitless"))
+        }
+        // Reading the table recovers first: the transfer is complete, nothing is in doubt.
+        #expect(try s.send("SELECT (SELECT sum(balance) FROM acct), (SELECT balance FROM acct WHERE id = \(other)), (SELECT v FROM loc)")["rows"]
+                == .array([.array([.int(800), .int(110), .int(9)])]))
+        #expect(try s.send("SELECT count(*) FROM rds_aurora.limitless_stat_prepared_xacts")["rows"] == Self.one(0))
     }
 
     /// "Durability: once COMMIT has been answered, the transaction survives kill -9": the

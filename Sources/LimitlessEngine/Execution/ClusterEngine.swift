@@ -334,7 +334,9 @@ public final class ClusterEngine {
         }
         do throws(EngineError) {
             // REPEATABLE READ: the transaction's snapshot is fixed at its first statement.
-            if !endsBlock { try recoverBeforeStatement() }
+            // Looking at the monitoring views does not finish in-doubt transactions, so
+            // limitless_stat_prepared_xacts can show what a dead committer left.
+            if !endsBlock && !readsOnlyMonitoringViews(sql, word) { try recoverBeforeStatement() }
             if explicitTransaction && repeatableRead && !endsBlock { try takeTransactionSnapshot() }
             do throws(EngineError) {
                 return try dispatch(sql, toks, word)
@@ -492,7 +494,7 @@ public final class ClusterEngine {
         // the shard group has one.
         // A statement without FROM reads no table at all (`SELECT 1`, `VALUES (…)`, most PRAGMAs).
         let snapshot = stmt.isReadOnly && !catalog.tables.isEmpty && transactionSnapshot == nil
-            && sql.containsCaseInsensitive("FROM") ? try beginReadSnapshot() : []
+            && sql.containsCaseInsensitive("FROM") && !readsOnlyMonitoringViews(sql, "SELECT") ? try beginReadSnapshot() : []
         defer { endReadSnapshot(snapshot) }
         do throws(EngineError) {
             while try stmt.step() {
@@ -631,6 +633,19 @@ public final class ClusterEngine {
             if toks[i + 1].isWord("WRITE") { mode = false }
         }
         return mode
+    }
+
+    /// A SELECT that names `rds_aurora` and no distributed table (no name outside `rds_aurora.`
+    /// is in the catalog): it reads the router's in-memory views and standard tables only.
+    func readsOnlyMonitoringViews(_ sql: String, _ word: String) -> Bool {
+        guard word == "SELECT", sql.containsCaseInsensitive("RDS_AURORA") else { return false }
+        let toks = Tokens.scan(sql)
+        for (i, t) in toks.enumerated() where t.isName {
+            if i > 1, toks[i - 1].kind == .punct, toks[i - 1].text == ".",
+               Tokens.name(sql, toks[i - 2]).lowercased() == "rds_aurora" { continue }
+            if catalog.table(Tokens.name(sql, t)) != nil { return false }
+        }
+        return true
     }
 
     /// COMMIT PREPARED / ROLLBACK PREPARED: no client-prepared transaction ever exists here.

@@ -284,9 +284,16 @@ extension ClusterEngine {
             for p in parts where !participantFinished(txid: txid, participant: p) {
                 try router.run("INSERT INTO rds_aurora.limitless_stat_prepared_xacts VALUES (?, ?, ?, ?, ?, NULL, 'postgres_limitless')",
                                [.integer(p == 0 ? 1 : routers + Int64(p)), .text(p == 0 ? "router" : "shard"),
-                                .integer(txid), .text("limitless_\(txid)"), .text(at)])
+                                .integer(txid), .text("limitless_\(txid)"), .text(ClusterEngine.postgresTimestamp(at))])
             }
         }
+    }
+
+    /// `2024-09-03T15:51:17.659603Z` as PostgreSQL prints a timestamptz in UTC:
+    /// `2024-09-03 15:51:17.659603+00`.
+    static func postgresTimestamp(_ iso: String) -> String {
+        guard iso.hasSuffix("Z") else { return iso }
+        return String(iso.dropLast().map { $0 == "T" ? " " : $0 }) + "+00"
     }
 
     /// Whether participant `participant` carries transaction `txid`'s marker (read on a
