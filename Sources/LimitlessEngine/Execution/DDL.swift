@@ -221,7 +221,7 @@ extension ClusterEngine {
                     let pos = columns.firstIndex(of: k)
                     return info.columns[k].affinity.apply(pos.map { row[$0] } ?? .null)
                 }
-                targets = [shard(forKey: key, collocation: info.collocationID)]
+                targets = [shard(forKey: key, of: info)]
             } else {
                 targets = Array(1...catalog.shardCount)
             }
@@ -650,7 +650,7 @@ extension ClusterEngine {
                         }
                         key.append(info.columns[k].affinity.apply(v))
                     }
-                    targets = [shard(forKey: key, collocation: info.collocationID)]
+                    targets = [shard(forKey: key, of: info)]
                 } else {
                     targets = Array(1...catalog.shardCount)
                 }

@@ -183,7 +183,7 @@ final class CommitCoordinator {
     /// none. On an error before the decision, every participant is rolled back and the error
     /// thrown; after the decision the transaction is committed whatever happens (recovery
     /// finishes it if this process cannot).
-    func commit(_ participants: [(id: Int, db: Database, redo: [RedoRecord])]) throws(EngineError) {
+    func commit(_ participants: [(id: Int, db: Database, redo: RedoPayload)]) throws(EngineError) {
         let lock: FileLock
         do { lock = try FileLock(path: lockPath, exclusive: true) } catch {
             for p in participants { try? p.db.exec("ROLLBACK") }
@@ -235,7 +235,7 @@ final class CommitCoordinator {
     /// Writes the durable commit decision: the commit point. Returns the transaction id.
     /// `commit.state` says busy first, so a death anywhere after this point sends the next
     /// process into recovery.
-    func decide(_ parts: [(id: Int, redo: [RedoRecord])]) throws(EngineError) -> Int64 {
+    func decide(_ parts: [(id: Int, redo: RedoPayload)]) throws(EngineError) -> Int64 {
         writeState(busy: true)
         crashPoint("after-busy")
         do throws(EngineError) {
@@ -254,12 +254,16 @@ final class CommitCoordinator {
 
     /// Every participant's redo in one blob: per participant its id and the length of its
     /// encoded redo (8 bytes little-endian each), then the redo.
-    static func encodeParts(_ parts: [(id: Int, redo: [RedoRecord])]) -> [UInt8] {
+    static func encodeParts(_ parts: [(id: Int, redo: RedoPayload)]) -> [UInt8] {
         var out: [UInt8] = []
+        out.reserveCapacity(parts.reduce(0) { $0 + 32 + $1.redo.body.count })
         for p in parts {
-            let redo = RedoCodec.encode(p.redo)
-            for v in [UInt64(p.id), UInt64(redo.count)] { for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) } }
-            out += redo
+            let header = p.redo.header
+            for v in [UInt64(p.id), UInt64(header.count + p.redo.body.count)] {
+                for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) }
+            }
+            out += header
+            out += p.redo.body
         }
         return out
     }

@@ -388,7 +388,7 @@ final class VirtualTable {
                 // does), so a scan merged by rowid meets rows in one database's order.
                 explicitRowid = try engine.nextRowid(info)
             }
-            shards = [engine.shard(forKey: key, collocation: info.collocationID)]
+            shards = [engine.shard(forKey: key, of: info)]
         } else {
             shards = Array(1...engine.catalog.shardCount)
         }
@@ -443,7 +443,7 @@ final class VirtualTable {
             }
             if !key.isEmpty, let (gid, _) = engine.updateAssignments, gid == info.gid,
                !setColumns.contains(where: { info.keyIndexes.contains($0) }) {
-                targets = [(engine.shard(forKey: key, collocation: info.collocationID), old)]
+                targets = [(engine.shard(forKey: key, of: info), old)]
             }
         }
         if targets.isEmpty { return }
@@ -573,7 +573,7 @@ final class VirtualCursor {
             let keys = info.keyIndexes.compactMap { keyValues[$0] }
             let binaryKey = info.keyIndexes.allSatisfy { info.columns[$0].collation.uppercased() == "BINARY" }
             if keys.count == info.keyIndexes.count, !keys.isEmpty, binaryKey {
-                shards = [table.engine.shard(forKey: keys, collocation: info.collocationID)]
+                shards = [table.engine.shard(forKey: keys, of: info)]
             } else {
                 shards = Array(1...table.engine.catalog.shardCount)
             }
