@@ -348,6 +348,7 @@ public final class ClusterEngine {
             // limitless_stat_prepared_xacts can show what a dead committer left.
             if !endsBlock && !readsOnlyMonitoringViews(sql, word) { try recoverBeforeStatement() }
             if explicitTransaction && repeatableRead && !endsBlock { try takeTransactionSnapshot() }
+            if !endsBlock { try refreshRouterSnapshot() }
             do throws(EngineError) {
                 return try dispatch(sql, toks, word)
             } catch where error.message.hasPrefix("limitless: no catalog entry for distributed table") {
@@ -503,8 +504,16 @@ public final class ClusterEngine {
         // subqueries can reach any distributed table, so every read takes the snapshot once
         // the shard group has one.
         // A statement without FROM reads no table at all (`SELECT 1`, `VALUES (…)`, most PRAGMAs).
-        let snapshot = stmt.isReadOnly && !catalog.tables.isEmpty && transactionSnapshot == nil
-            && sql.containsCaseInsensitive("FROM") && !readsOnlyMonitoringViews(sql, "SELECT") ? try beginReadSnapshot() : []
+        let needsSnapshot = stmt.isReadOnly && !catalog.tables.isEmpty && transactionSnapshot == nil
+            && sql.containsCaseInsensitive("FROM") && !readsOnlyMonitoringViews(sql, "SELECT")
+        // Outside a block the router's snapshot is fixed with the shards' too: the statement
+        // runs in a router read transaction begun for it.
+        let ownRouterTransaction = needsSnapshot && !router.inTransaction
+        if ownRouterTransaction { try router.control("BEGIN") }
+        defer {
+            if ownRouterTransaction && router.inTransaction && (try? router.control("COMMIT")) == nil { try? router.exec("ROLLBACK") }
+        }
+        let snapshot = needsSnapshot ? try beginReadSnapshot() : []
         defer { endReadSnapshot(snapshot) }
         do throws(EngineError) {
             while try stmt.step() {

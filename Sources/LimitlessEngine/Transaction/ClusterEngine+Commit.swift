@@ -71,15 +71,18 @@ extension ClusterEngine {
 
     static let deadlockTimeoutMilliseconds: Int32 = 2_000
 
-    /// The participants with changes: the router (when asked and it wrote) and the shards.
+    /// The participants with changes: the shards, then the router (when asked and it wrote).
+    /// The router finishes last: its COMMIT lets go of router.db's write lock, which every other
+    /// writer waits for at its first write; were it let go before a shard's COMMIT, the next
+    /// writer could read that shard's rows as they were, then write over the commit (a lost update).
     private func participants(includeRouter: Bool) -> [(id: Int, db: Database, redo: RedoPayload)] {
         var parts: [(id: Int, db: Database, redo: RedoPayload)] = []
-        if includeRouter, router.inTransaction, let c = captures[0], !c.isEmpty {
-            parts.append((id: 0, db: router, redo: c.payload))
-        }
         for n in shardsInTransaction {
             guard let db = shardConnections[n], db.inTransaction else { continue }
             if let c = captures[n], !c.isEmpty { parts.append((id: n, db: db, redo: c.payload)) }
+        }
+        if includeRouter, router.inTransaction, let c = captures[0], !c.isEmpty {
+            parts.append((id: 0, db: router, redo: c.payload))
         }
         return parts
     }
@@ -209,6 +212,16 @@ extension ClusterEngine {
             defer { lock.unlock() }
             var opened: [Int] = []
             do throws(EngineError) {
+                // The router's standard tables belong to the same instant: a router transaction
+                // that has not read yet fixes its snapshot now, under the lock.
+                // (A router transaction that has only read, for instance the catalog's hash
+                // ranges while the statement was planned, starts again first.)
+                if router.inTransaction {
+                    try restartIdleRouterTransaction()
+                    if sqlite3_txn_state(router.handle, "main") == SQLITE_TXN_NONE {
+                        _ = try router.query("SELECT 1 FROM sqlite_schema LIMIT 1")
+                    }
+                }
                 for n in 1...catalog.shardCount where !shardsInTransaction.contains(n) {
                     let db = try shard(n)
                     if db.inTransaction { continue }
@@ -222,6 +235,25 @@ extension ClusterEngine {
             }
             return opened
         }
+    }
+
+    /// READ COMMITTED inside a block: a router transaction that has only read keeps the
+    /// snapshot of its first read, which would make standard tables repeatable-read while the
+    /// shards move on. Before each statement such a transaction starts again (it holds nothing
+    /// to keep: no write on any schema, no savepoint, no shard); the statement's read snapshot
+    /// then fixes the router's together with the shards'.
+    func refreshRouterSnapshot() throws(EngineError) {
+        guard explicitTransaction, !repeatableRead else { return }
+        try restartIdleRouterTransaction()
+    }
+
+    /// Ends and begins again a router transaction that has only read (no write on any schema,
+    /// no savepoint, no shard joined): its snapshot is then taken afresh at its next read.
+    func restartIdleRouterTransaction() throws(EngineError) {
+        guard router.inTransaction, sqlite3_txn_state(router.handle, nil) == SQLITE_TXN_READ,
+              routerSavepoints.isEmpty, openSavepoints.isEmpty, shardsInTransaction.isEmpty else { return }
+        try router.control("COMMIT")
+        try router.control("BEGIN")
     }
 
     func endReadSnapshot(_ shards: [Int]) {
