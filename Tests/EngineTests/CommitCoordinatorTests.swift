@@ -171,6 +171,43 @@ import Glibc
         try db.exec("ROLLBACK")
     }
 
+    /// Markers only matter for decisions still kept: once decisions are forgotten, later
+    /// commits drop their markers, so a participant keeps about two batches of them, not one
+    /// row per transaction forever.
+    @Test func markersOfForgottenDecisionsArePruned() throws {
+        let dir = Self.tempDir()
+        defer { try? Files.removeTree(dir) }
+        try ShardGroupStorage.create(directory: dir, shardCount: 2, routerCount: 1)
+        let dbs = try (1...2).map { n in try Database(path: Files.join(dir, ShardGroupStorage.shardFileName(n))) }
+        for db in dbs { try db.exec("CREATE TABLE c (id INTEGER PRIMARY KEY, n INTEGER); INSERT INTO c VALUES (1, 0)") }
+        let coordinator = try CommitCoordinator(directory: dir)
+        try coordinator.recover()
+        let rounds = CommitCoordinator.forgetBatch * 5
+        for _ in 0..<rounds {
+            var parts: [(id: Int, db: Database, redo: RedoPayload)] = []
+            for (i, db) in dbs.enumerated() {
+                try db.exec("BEGIN IMMEDIATE")
+                let c = RedoCapture(db: db)
+                c.attach()
+                try db.exec("UPDATE c SET n = n + 1")
+                c.detach()
+                parts.append((id: i + 1, db: db, redo: c.payload))
+            }
+            try coordinator.commit(parts)
+        }
+        for db in dbs {
+            #expect(try db.query("SELECT n FROM c") == [[.integer(Int64(rounds))]])
+            guard case let .integer(markers)? = try db.query("SELECT count(*) FROM limitless_applied").first?.first else {
+                Issue.record("no marker count"); continue
+            }
+            #expect(markers <= Int64(2 * CommitCoordinator.forgetBatch + 1), "\(markers) markers after \(rounds) commits")
+            // Every decision still kept has its marker (recovery must find them).
+            let kept = try coordinator.log.query("SELECT txid FROM limitless_commit_decision WHERE participants <> ''")
+            for row in kept { #expect(!(try db.query("SELECT 1 FROM limitless_applied WHERE txid = ?", [row[0]])).isEmpty) }
+        }
+        #expect(!(try coordinator.hasPendingDecisions()))
+    }
+
     @Test func redoRecordsSurviveEncoding() throws {
         let records: [RedoRecord] = [
             .insert(table: "t", rowid: 5, values: [.null, .integer(-7), .real(2.5), .text("é\u{0}x"), .blob([0, 255])]),

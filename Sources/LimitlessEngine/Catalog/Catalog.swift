@@ -61,6 +61,9 @@ public final class TableInfo: @unchecked Sendable {
     /// For each key column, how its collation folds text before the key is hashed (see
     /// `ClusterEngine.shard(forKey:of:)`); empty when every key column is BINARY.
     var keyFolds: [TextFold] = []
+    /// The name that reaches the rowid in SQL sent to the shards: `rowid`, unless a column has
+    /// that name (then `_rowid_`, then `oid`, as SQLite resolves them).
+    var rowidName = "rowid"
 
     init(gid: Int64, name: String, placement: TablePlacement, shardKey: [String], collocationID: Int64, columns: [ColumnInfo]) {
         self.gid = gid; self.name = name; self.placement = placement
@@ -72,6 +75,13 @@ public final class TableInfo: @unchecked Sendable {
         keyIndexes = shardKey.compactMap { k in columns.firstIndex { $0.name.lowercased() == k.lowercased() } }
         let folds = keyIndexes.map { TextFold(collation: columns[$0].collation) }
         keyFolds = folds.allSatisfy { $0 == .none } ? [] : folds
+        rowidName = TableInfo.rowidName(columns.map(\.name))
+    }
+
+    /// The first of SQLite's names for the rowid that no column of `columns` takes.
+    static func rowidName(_ columns: [String]) -> String {
+        let taken = Set(columns.map { $0.lowercased() })
+        return ["rowid", "_rowid_", "oid"].first { !taken.contains($0) } ?? "rowid"
     }
 
     /// The column that is an alias of the rowid (a lone `INTEGER PRIMARY KEY`), if any.
@@ -176,7 +186,7 @@ final class Catalog {
                   case let .text(key) = row[3], case let .integer(coll) = row[4], case let .text(cols) = row[5] else { continue }
             let keys = (try? JSON.parse(key).arrayValue?.compactMap { $0.stringValue }) ?? []
             tables[name.lowercased()] = TableInfo(gid: gid, name: name, placement: TablePlacement(rawValue: p) ?? .reference,
-                                                  shardKey: keys ?? [], collocationID: coll, columns: TableInfo.columns(fromJSON: cols))
+                                                  shardKey: keys, collocationID: coll, columns: TableInfo.columns(fromJSON: cols))
         }
         loadedRangeMaps = [:]
         rangeSource = db

@@ -159,7 +159,7 @@ extension ClusterEngine {
     /// has no INTEGER PRIMARY KEY and the rowid is allocated here).
     static func shardInsertSQL(_ info: TableInfo, conflict: String, withRowid: Bool) -> String {
         let cols = info.columns.filter { !$0.isGenerated }
-        return "INSERT \(conflict)INTO \(quoteIdentifier(info.name))(" + (withRowid ? "rowid, " : "") +
+        return "INSERT \(conflict)INTO \(quoteIdentifier(info.name))(" + (withRowid ? info.rowidName + ", " : "") +
             cols.map { quoteIdentifier($0.name) }.joined(separator: ", ") + ") VALUES(" + (withRowid ? "?, " : "") +
             cols.map { _ in "?" }.joined(separator: ", ") + ")"
     }

@@ -254,7 +254,7 @@ public final class ClusterEngine {
         if let last = rowidCounters[table.gid] { return last &+ 1 }
         var best: Int64 = 0
         for n in 1...catalog.shardCount {
-            let r = try shard(n).query("SELECT max(rowid) FROM \(quoteIdentifier(table.name))")
+            let r = try shard(n).query("SELECT max(\(table.rowidName)) FROM \(quoteIdentifier(table.name))")
             if case let .integer(v) = r.first?.first ?? .null, v > best { best = v }
         }
         rowidCounters[table.gid] = best

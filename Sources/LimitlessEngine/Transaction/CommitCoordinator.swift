@@ -209,11 +209,15 @@ final class CommitCoordinator {
         }
         // The transaction is committed from here on.
         crashPoint("after-decision")
+        // Now and then each participant also drops the markers of decisions no longer kept:
+        // recovery only looks for markers of kept decisions.
+        let floor = txid % Int64(CommitCoordinator.forgetBatch) == 1 ? keptFloor() : nil
         var unfinished = false
         for (i, p) in participants.enumerated() {
             do throws(EngineError) {
                 if !p.db.markerTableReady { try p.db.exec(CommitCoordinator.markerDDL) }
                 try p.db.runPrepared("INSERT INTO limitless_applied (txid) VALUES (?)", [.integer(txid)])
+                if let floor { try? p.db.runPrepared("DELETE FROM limitless_applied WHERE txid < ?", [.integer(floor)]) }
                 try p.db.control("COMMIT")
                 p.db.markerTableReady = true
             } catch {
@@ -230,6 +234,16 @@ final class CommitCoordinator {
         writeState(busy: false)
         crashPoint("after-done")
         if txid % Int64(CommitCoordinator.forgetBatch) == 0 { try forgetDone() }
+    }
+
+    /// The oldest transaction id a kept decision (of either format) still names.
+    func keptFloor() -> Int64? {
+        let rows = try? log.query("""
+            SELECT min(t) FROM (SELECT min(txid) AS t FROM limitless_commit_decision
+                                UNION ALL SELECT min(txid) FROM limitless_decision)
+            """)
+        if case let .integer(v)? = rows?.first?.first { return v }
+        return nil
     }
 
     /// Writes the durable commit decision: the commit point. Returns the transaction id.

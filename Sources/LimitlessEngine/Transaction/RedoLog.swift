@@ -350,7 +350,7 @@ enum RedoReplay {
         func insert(_ table: String, rowid: Int64?, values: [SQLValue]) throws(EngineError) {
             let cols = try info(table)
             var names: [String] = [], binds: [SQLValue] = []
-            if let rowid { names.append("rowid"); binds.append(.integer(rowid)) }
+            if let rowid { names.append(TableInfo.rowidName(cols.map(\.name))); binds.append(.integer(rowid)) }
             for (i, c) in cols.enumerated() where c.stored && i < values.count {
                 names.append(quoteIdentifier(c.name)); binds.append(values[i])
             }
@@ -359,7 +359,8 @@ enum RedoReplay {
         }
         func delete(_ table: String, rowid: Int64?, oldValues: [SQLValue]) throws(EngineError) {
             if let rowid {
-                try db.run("DELETE FROM \(quoteIdentifier(table)) WHERE rowid = ?", [.integer(rowid)])
+                let name = TableInfo.rowidName(try info(table).map(\.name))
+                try db.run("DELETE FROM \(quoteIdentifier(table)) WHERE \(name) = ?", [.integer(rowid)])
                 return
             }
             let cols = try info(table)
