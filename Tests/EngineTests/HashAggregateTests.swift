@@ -9,9 +9,16 @@ import SQLSyntax
 @Suite struct HashAggregateTests {
     static let aggregates: Set<String> = ["count", "sum", "total", "avg", "min", "max", "group_concat"]
 
+    /// Columns named t… are TEXT, n… NOCASE TEXT, u… untyped, everything else INTEGER.
+    static func declared(_ c: ColumnRef) -> ColumnInfo? {
+        let type = c.column.hasPrefix("t") || c.column.hasPrefix("n") ? "TEXT" : c.column.hasPrefix("u") ? "" : "INTEGER"
+        return ColumnInfo(name: c.column, declaredType: type, collation: c.column.hasPrefix("n") ? "NOCASE" : "BINARY",
+                          notNull: false, primaryKeyPosition: 0, hidden: 0)
+    }
+
     func spec(_ sql: String) throws -> HashAggregateSpec? {
         guard case let .select(s) = try SQLSyntax.parseOne(sql).kind else { return nil }
-        return HashAggregateSpec(s, aggregateNames: Self.aggregates)
+        return HashAggregateSpec(s, aggregateNames: Self.aggregates, declared: Self.declared)
     }
 
     @Test func theScanReadsEachKeyAndArgumentOnce() throws {
@@ -22,6 +29,8 @@ import SQLSyntax
         let two = try #require(try spec("SELECT count(*), b, a, sum(a * 2) FROM t JOIN u ON u.k = t.k GROUP BY a, b"))
         #expect(two.scanSQL == "SELECT a, b, a * 2 FROM t JOIN u ON u.k = t.k")
         #expect(two.items == [.countStar, .key(1), .key(0), .sum(2)])
+        let text = try #require(try spec("SELECT tname, g + 1, count(tname) FROM t GROUP BY tname, g + 1"))
+        #expect(text.textKeys == [true, false])
     }
 
     @Test func onlyTheSimpleShapeIsHashed() throws {
@@ -34,7 +43,10 @@ import SQLSyntax
                     "SELECT g, sum(x) FILTER (WHERE x > 0) FROM t GROUP BY g",
                     "SELECT g, sum((SELECT max(y) FROM u)) FROM t GROUP BY g",
                     "SELECT g + 1, sum(x) FROM t GROUP BY g",              // a column that is not a key
-                    "SELECT g, avg(x) FROM t GROUP BY g"] {                 // partials never carry avg
+                    "SELECT g, avg(x) FROM t GROUP BY g",                   // partials never carry avg
+                    "SELECT nm, count(*) FROM t GROUP BY nm",               // NOCASE text key
+                    "SELECT g, sum(tx) FROM t GROUP BY g",                  // a text column summed
+                    "SELECT g, max(ux) FROM t GROUP BY g"] {                // an untyped column compared
             #expect(try spec(sql) == nil, "\(sql)")
         }
     }
@@ -45,9 +57,9 @@ import SQLSyntax
         try f.run("""
             SET rds_aurora.limitless_create_table_mode = 'sharded';
             SET rds_aurora.limitless_create_table_shard_key = '{"id"}';
-            CREATE TABLE f (id INTEGER PRIMARY KEY, g INTEGER, h INTEGER, x INTEGER, y REAL, z);
+            CREATE TABLE f (id INTEGER PRIMARY KEY, g INTEGER, h INTEGER, x INTEGER, y REAL, z, t TEXT, tn TEXT COLLATE NOCASE);
             """)
-        try one.exec("CREATE TABLE f (id INTEGER PRIMARY KEY, g INTEGER, h INTEGER, x INTEGER, y REAL, z)")
+        try one.exec("CREATE TABLE f (id INTEGER PRIMARY KEY, g INTEGER, h INTEGER, x INTEGER, y REAL, z, t TEXT, tn TEXT COLLATE NOCASE)")
         var rows: [String] = []
         var seed: UInt64 = 42
         func next(_ n: UInt64) -> Int { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return Int((seed >> 33) % n) }
@@ -55,7 +67,8 @@ import SQLSyntax
             let g = next(9) == 0 ? "NULL" : String(next(12) - 4)
             let x = next(10) == 0 ? "NULL" : String(next(2000) - 1000)
             let y = next(10) == 0 ? "NULL" : String(Double(next(100000)) / 64.0)
-            rows.append("(\(id), \(g), \(next(3)), \(x), \(y), \(next(2) == 0 ? x : y))")
+            let t = ["'a'", "'A'", "'é'", "'e\u{301}'", "''", "NULL", "'b '"][next(7)]   // composed and decomposed é differ in bytes
+            rows.append("(\(id), \(g), \(next(3)), \(x), \(y), \(next(2) == 0 ? x : y), \(t), \(t))")
         }
         let insert = "INSERT INTO f VALUES " + rows.joined(separator: ", ")
         try f.run(insert)
@@ -76,6 +89,9 @@ import SQLSyntax
         try check("SELECT g, sum(z + 0), min(z * 1), max(z * 1) FROM f GROUP BY g ORDER BY g", hashed: true)   // integers and reals mixed
         try check("SELECT g, sum(z) FROM f GROUP BY g ORDER BY g", hashed: nil)   // a column without a numeric type is not tried
         try check("SELECT g, sum(y) + count(*), max(x) - min(x) FROM f GROUP BY g ORDER BY g", hashed: true)
+        try check("SELECT t, count(*), sum(x), max(y) FROM f GROUP BY t ORDER BY t", hashed: true)           // BINARY text keys
+        try check("SELECT t, g, count(*) FROM f GROUP BY t, g ORDER BY t, g", hashed: true)
+        try check("SELECT tn, count(*), min(x) FROM f GROUP BY tn ORDER BY tn", hashed: nil)             // NOCASE: not tried
         // Text group keys and text arguments are SQLite's to compare.
         try f.run("UPDATE f SET z = 'w' || x WHERE id % 7 = 0")
         try one.exec("UPDATE f SET z = 'w' || x WHERE id % 7 = 0")

@@ -30,6 +30,9 @@ struct HashAggregateSpec: Equatable {
     /// `SELECT keys…, arguments… FROM … WHERE …` (the keys first).
     var scanSQL: String
     var keyCount: Int
+    /// Per group key: whether text may group by its bytes (a plain column with BINARY
+    /// collation); other keys group integers and NULL only.
+    var textKeys: [Bool]
     var items: [Item]
     /// The shard's GROUP BY statement the hash replaces (EXPLAIN shows it).
     var groupSQL: String
@@ -41,18 +44,24 @@ struct HashAggregateSpec: Equatable {
     /// The spec for a partial-aggregate shard statement, or nil when it does not have the
     /// simple shape: one SELECT with GROUP BY, no DISTINCT / HAVING / window / ORDER BY /
     /// LIMIT, every column a group key or one of the aggregates above over an expression
-    /// without aggregates or subqueries. A group key or a SUM/TOTAL/MIN/MAX argument that is a
-    /// plain column must be one `numeric` accepts (declared INTEGER, REAL or NUMERIC): a text
-    /// column would send every run back to SQLite.
-    init?(_ select: Select, aggregateNames: Set<String>, numeric: (ColumnRef) -> Bool = { _ in true }) {
+    /// without aggregates or subqueries. A SUM/TOTAL/MIN/MAX argument that is a plain column
+    /// must be declared numeric (INTEGER, REAL or NUMERIC affinity): a text column would send
+    /// every run back to SQLite. A group key that is a plain column must be numeric too, or
+    /// have BINARY collation (its text then groups by bytes, as SQLite compares it).
+    init?(_ select: Select, aggregateNames: Set<String>, declared: (ColumnRef) -> ColumnInfo?) {
         guard select.with == nil, select.compound.isEmpty, select.orderBy.isEmpty, select.limit == nil else { return nil }
         guard case let .select(core) = select.first else { return nil }
         guard !core.distinct, core.having == nil, core.windows.isEmpty, !core.groupBy.isEmpty, core.from != nil else { return nil }
         func numbersOnly(_ e: Expr) -> Bool {
-            if case let .column(c) = e { return numeric(c) }
-            return true
+            guard case let .column(c) = e else { return true }
+            guard let info = declared(c) else { return false }
+            return [.integer, .real, .numeric].contains(info.affinity)
         }
-        guard core.groupBy.allSatisfy(numbersOnly) else { return nil }
+        func binaryText(_ e: Expr) -> Bool {
+            guard case let .column(c) = e, let info = declared(c) else { return false }
+            return info.collation.uppercased() == "BINARY"
+        }
+        guard core.groupBy.allSatisfy({ numbersOnly($0) || binaryText($0) }) else { return nil }
         var scan: [Expr] = core.groupBy
         func column(_ e: Expr) -> Int {
             if let i = scan.firstIndex(of: e) { return i }
@@ -97,8 +106,24 @@ struct HashAggregateSpec: Equatable {
         scanSelect.first = .select(scanCore)
         scanSQL = scanSelect.sql
         keyCount = core.groupBy.count
+        textKeys = core.groupBy.map(binaryText)
         self.items = items
         groupSQL = select.sql
+    }
+}
+
+/// One part of a group key: SQLite groups integers by value, text (BINARY) by its bytes.
+private enum KeyPart: Hashable {
+    case null
+    case integer(Int64)
+    case text([UInt8])
+
+    var value: SQLValue {
+        switch self {
+        case .null: return .null
+        case let .integer(v): return .integer(v)
+        case let .text(b): return .text(String(decoding: b, as: UTF8.self))
+        }
     }
 }
 
@@ -121,11 +146,12 @@ enum HashAggregate {
         var slots: [Accumulator] = []
         var keys: [[SQLValue]] = []
         var single: [Int64: Int] = [:]
-        var multi: [[Int64?]: Int] = [:]
+        var singleText: [[UInt8]: Int] = [:]
+        var multi: [[KeyPart]: Int] = [:]
         var nullGroup: Int? = nil
-        var key: [Int64?] = Array(repeating: nil, count: spec.keyCount)
+        var key: [KeyPart] = Array(repeating: .null, count: spec.keyCount)
         func newGroup() -> Int {
-            keys.append(key.map { $0.map(SQLValue.integer) ?? .null })
+            keys.append(key.map(\.value))
             slots.append(contentsOf: repeatElement(Accumulator(), count: width))
             return keys.count - 1
         }
@@ -133,16 +159,26 @@ enum HashAggregate {
         while try stmt.step() {
             for k in 0..<spec.keyCount {
                 switch sqlite3_column_type(h, Int32(k)) {
-                case SQLITE_INTEGER: key[k] = sqlite3_column_int64(h, Int32(k))
-                case SQLITE_NULL: key[k] = nil
-                default: return nil
+                case SQLITE_INTEGER: key[k] = .integer(sqlite3_column_int64(h, Int32(k)))
+                case SQLITE_NULL: key[k] = .null
+                case SQLITE_TEXT where spec.textKeys[k]:
+                    let n = Int(sqlite3_column_bytes(h, Int32(k)))
+                    if let p = sqlite3_column_blob(h, Int32(k)), n > 0 {
+                        key[k] = .text(Array(UnsafeRawBufferPointer(start: p, count: n)))
+                    } else {
+                        key[k] = .text([])
+                    }
+                default: return nil   // reals equal integers; blobs and other text compare under SQLite's rules
                 }
             }
             let g: Int
             if spec.keyCount == 1 {
-                if let v = key[0] {
+                switch key[0] {
+                case let .integer(v):
                     if let found = single[v] { g = found } else { g = newGroup(); single[v] = g }
-                } else {
+                case let .text(bytes):
+                    if let found = singleText[bytes] { g = found } else { g = newGroup(); singleText[bytes] = g }
+                case .null:
                     if let found = nullGroup { g = found } else { g = newGroup(); nullGroup = g }
                 }
             } else if let found = multi[key] {
@@ -268,9 +304,9 @@ extension ClusterEngine {
 }
 
 extension ClusterEngine {
-    /// Whether a column of the plan's shard statement is declared with a numeric affinity
-    /// (INTEGER, REAL, NUMERIC); false when it cannot be told which table it belongs to.
-    func numericColumns(_ plan: PushdownPlan) -> (ColumnRef) -> Bool {
+    /// The declared column a column reference of the plan's shard statement names; nil when it
+    /// cannot be told which table's column it is.
+    func shardColumns(_ plan: PushdownPlan) -> (ColumnRef) -> ColumnInfo? {
         var bindings: [(name: String, info: TableInfo)] = []
         func collect(_ t: TableRef) {
             switch t {
@@ -291,8 +327,7 @@ extension ClusterEngine {
         return { c in
             let candidates = bindings.filter { c.table == nil || $0.name == c.table!.lowercased() }
             let found = candidates.compactMap { b in b.info.columnIndex(c.column).map { b.info.columns[$0] } }
-            guard found.count == 1 else { return false }
-            return [.integer, .real, .numeric].contains(found[0].affinity)
+            return found.count == 1 ? found[0] : nil
         }
     }
 }

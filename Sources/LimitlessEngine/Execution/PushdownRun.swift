@@ -38,7 +38,7 @@ extension ClusterEngine {
         guard var plan = planner.plan(select) else { return nil }
         if plan.partialAggregates, case .combine = plan.merge {
             plan.hashAggregate = HashAggregateSpec(plan.shardSelect, aggregateNames: aggregateFunctionNames,
-                                                   numeric: numericColumns(plan))
+                                                   declared: shardColumns(plan))
         }
         return plan
     }
