@@ -1,4 +1,7 @@
 import CSQLite
+#if canImport(Glibc)
+import Glibc
+#endif
 import LimitlessSupport
 import SQLSyntax
 
@@ -247,17 +250,16 @@ extension ClusterEngine {
     /// one a pinned key names, else all), inside the same shard write transactions the virtual
     /// table uses — instead of the router scanning every row and deleting it by rowid. Each
     /// shard evaluates the condition over the same declared columns, as one database would.
-    /// Atomicity follows `bulkInsert`. Nil when the statement does not qualify. Only for a
-    /// statement that is its own transaction: inside BEGIN … COMMIT a second writer waiting on
-    /// this path failed with 55P03 once the first committed, where the general path waits.
+    /// Atomicity follows `bulkInsert`, inside BEGIN … COMMIT too (see `directWriteTransaction`
+    /// for how a second writer waits there). Nil when the statement does not qualify.
     func directDelete(_ sql: String) throws(EngineError) -> StatementResult? {
-        guard fault == nil, !explicitTransaction, routerSavepoints.isEmpty, openSavepoints.isEmpty,
+        guard fault == nil, routerSavepoints.isEmpty, openSavepoints.isEmpty,
               let parsed = try? SQLSyntax.parseOne(sql), case let .delete(d) = parsed.kind,
               d.with == nil, d.alias == nil, d.indexed == nil, d.returning.isEmpty,
               d.table.schema == nil || d.table.schema?.lowercased() == "main",
               let info = catalog.table(d.table.name), info.placement == .sharded,
               ownColumnsOnly(d.where, info, tableName: d.table.name) else { return nil }
-        let deleted = try directWrite(sql, info, shards: directShards(d.where, info))
+        let deleted = try directWrite(sql, info, condition: d.where)
         adjustRowCount(info, by: -Int64(deleted))
         return .command(tag: "DELETE \(deleted)", rowsAffected: deleted)
     }
@@ -266,10 +268,9 @@ extension ClusterEngine {
     /// the new values and the condition read only the table's own columns through literals and
     /// operators and no shard-key column is assigned (that error, and everything else, stays
     /// with the general path). `UPDATE accounts SET balance = balance - 1 WHERE acct = 7` runs on
-    /// the one shard that holds account 7. Only for a statement that is its own transaction, as
-    /// `directDelete`.
+    /// the one shard that holds account 7.
     func directUpdate(_ sql: String) throws(EngineError) -> StatementResult? {
-        guard fault == nil, !explicitTransaction, routerSavepoints.isEmpty, openSavepoints.isEmpty,
+        guard fault == nil, routerSavepoints.isEmpty, openSavepoints.isEmpty,
               let parsed = try? SQLSyntax.parseOne(sql), case let .update(u) = parsed.kind,
               u.with == nil, u.orAction == nil, u.alias == nil, u.indexed == nil, u.from == nil, u.returning.isEmpty,
               u.table.schema == nil || u.table.schema?.lowercased() == "main",
@@ -281,7 +282,7 @@ extension ClusterEngine {
             }
             guard ownColumnsOnly(set.value, info, tableName: u.table.name) else { return nil }
         }
-        let updated = try directWrite(sql, info, shards: directShards(u.where, info))
+        let updated = try directWrite(sql, info, condition: u.where)
         return .command(tag: "UPDATE \(updated)", rowsAffected: updated)
     }
 
@@ -328,10 +329,11 @@ extension ClusterEngine {
     /// Runs `body` as one atomic write that bypasses the virtual table. Outside a block it is a
     /// transaction of its own (router `BEGIN IMMEDIATE`, committed through the coordinator).
     /// Inside one, the table joins the router's transaction as a virtual-table write would (a
-    /// write that changes nothing), so later SAVEPOINT / ROLLBACK TO reach the shards as they
-    /// always do, and each shard the statement writes gets a savepoint and a redo mark, so a
-    /// failing statement leaves none of its rows. `body` asks for each shard's connection
-    /// through the function it is given.
+    /// write that changes nothing, `joinRouterWrite`), so later SAVEPOINT / ROLLBACK TO reach the
+    /// shards as they always do, and each shard the statement writes gets a savepoint and a redo
+    /// mark, so a failing statement leaves none of its rows. `body` asks for each shard's
+    /// connection through the function it is given; it must not read router.db before that
+    /// (see `joinRouterWrite`).
     func directWriteTransaction<T>(_ info: TableInfo,
                                    _ body: ((Int) throws(EngineError) -> Database) throws(EngineError) -> T) throws(EngineError) -> T {
         let own = !explicitTransaction
@@ -339,27 +341,20 @@ extension ClusterEngine {
             try router.exec("BEGIN IMMEDIATE")
             captures[0]?.reset()
         } else {
-            let joinSQL = "DELETE FROM \(quoteIdentifier(info.name)) WHERE 0"
-            let s: Statement
-            if let cached = statementCache["router|" + joinSQL] { s = cached } else {
-                s = try router.prepare(joinSQL)
-                statementCache["router|" + joinSQL] = s
-            }
-            defer { s.reset() }
-            while try s.step() {}
+            try joinRouterWrite(info)
         }
         var touched: [Int: Int] = [:]   // shard → redo records before the statement
         func join(_ n: Int) throws(EngineError) -> Database {
             let conn = try shardForWrite(n)
             if !own && touched[n] == nil {
-                try conn.exec("SAVEPOINT limitless_bulk")
+                try conn.control("SAVEPOINT limitless_bulk")
                 touched[n] = captures[n]?.records.count ?? 0
             }
             return conn
         }
         do throws(EngineError) {
             let result = try body(join)
-            for (n, _) in touched { try shardConnections[n]?.exec("RELEASE limitless_bulk") }
+            for (n, _) in touched { try shardConnections[n]?.control("RELEASE limitless_bulk") }
             touched.removeAll()
             if own { try commitAll() }
             return result
@@ -377,11 +372,61 @@ extension ClusterEngine {
         }
     }
 
-    /// Runs a write statement as written on `shards` in one direct write; the rows it changed.
-    private func directWrite(_ sql: String, _ info: TableInfo, shards: [Int]) throws(EngineError) -> Int {
+    /// Inside a block: makes `info`'s virtual table a writer in the router's transaction
+    /// (`DELETE … WHERE 0` changes nothing but takes router.db's write lock and enlists the
+    /// table, whose xSync then commits the shards with the router).
+    ///
+    /// The wait for that lock is where the direct path once failed with 55P03 instead of waiting:
+    /// SQLite never calls the busy handler for a connection that already holds a read
+    /// transaction and asks for the write lock (so that two such upgraders cannot deadlock); it
+    /// answers SQLITE_BUSY at once. The direct path used to pick its shards — whose first use in
+    /// a process reads the hash ranges from router.db — before joining, so inside a block the
+    /// router held a read transaction by then. Shards are now picked after the join; a router
+    /// read transaction can still be open from an earlier statement of the block (REPEATABLE
+    /// READ keeps it; READ COMMITTED drops it between statements, `releaseRouterReadSnapshot`),
+    /// and for that case the join is retried here until the busy timeout, as SQLite's handler
+    /// would. Nothing holds a shard write lock without holding the router's (every shard write
+    /// joins the router first), so the wait cannot close a cycle. If the other writer changed
+    /// router.db meanwhile, the snapshot is stale: SQLITE_BUSY_SNAPSHOT, 40001.
+    func joinRouterWrite(_ info: TableInfo) throws(EngineError) {
+        let joinSQL = "DELETE FROM \(quoteIdentifier(info.name)) WHERE 0"
+        let s: Statement
+        if let cached = statementCache["router|" + joinSQL] { s = cached } else {
+            s = try router.prepare(joinSQL)
+            statementCache["router|" + joinSQL] = s
+        }
+        defer { s.reset() }
+        var waited: Int64 = 0   // microseconds
+        var pause: Int64 = 1_000
+        while true {
+            do throws(EngineError) {
+                while try s.step() {}
+                return
+            } catch where error.code == "55P03" && waited < Int64(Database.busyTimeoutMilliseconds) * 1_000
+                            && sqlite3_txn_state(router.handle, "main") == SQLITE_TXN_READ {
+                s.reset()
+                usleep(UInt32(pause))
+                waited += pause
+                pause = min(pause * 2, 50_000)
+            }
+        }
+    }
+
+    /// Before a write through the virtual tables inside a block: when the router holds a read
+    /// transaction (an earlier statement read router.db), the statement's own request for the
+    /// write lock would not wait (see `joinRouterWrite`), so the table joins first, waiting.
+    func joinRouterBeforeWrite(_ info: TableInfo) throws(EngineError) {
+        guard explicitTransaction, sqlite3_txn_state(router.handle, "main") == SQLITE_TXN_READ else { return }
+        try joinRouterWrite(info)
+    }
+
+    /// Runs a write statement as written, in one direct write, on the shards its condition can
+    /// match; the rows it changed. The shards are picked inside the write, after the router
+    /// joined (the first pick in a process reads router.db: see `joinRouterWrite`).
+    private func directWrite(_ sql: String, _ info: TableInfo, condition: Expr?) throws(EngineError) -> Int {
         try directWriteTransaction(info) { (join: (Int) throws(EngineError) -> Database) throws(EngineError) -> Int in
             var changed = 0
-            for n in shards {
+            for n in directShards(condition, info) {
                 let conn = try join(n)
                 let s = try conn.prepare(sql)
                 while try s.step() {}

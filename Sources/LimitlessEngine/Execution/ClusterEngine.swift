@@ -321,6 +321,7 @@ public final class ClusterEngine {
         do throws(EngineError) {
             // REPEATABLE READ: the transaction's snapshot is fixed at its first statement.
             if !endsBlock { try recoverBeforeStatement() }
+            if !endsBlock { releaseRouterReadSnapshot() }
             if explicitTransaction && repeatableRead && !endsBlock { try takeTransactionSnapshot() }
             do throws(EngineError) {
                 return try dispatch(sql, toks, word)
@@ -401,9 +402,9 @@ public final class ClusterEngine {
             try checkShardKeyGiven(sql)
             let all = Tokens.scan(sql)
             if let into = all.firstIndex(where: { $0.isWord("INTO") }),
-               let (_, name, _) = Tokens.qualifiedName(sql, all, into + 1), let info = catalog.table(name),
-               clauses(all).onConflict != nil {
-                return try upsert(sql, info: info)
+               let (_, name, _) = Tokens.qualifiedName(sql, all, into + 1), let info = catalog.table(name) {
+                if clauses(all).onConflict != nil { return try upsert(sql, info: info) }
+                try joinRouterBeforeWrite(info)
             }
             return try runOnRouter(insertWithDefaults(sql), toks)
         case "UPDATE", "DELETE":
@@ -417,6 +418,7 @@ public final class ClusterEngine {
             }
             if word == "DELETE", info.placement == .sharded, let r = try directDelete(sql) { return r }
             if word == "UPDATE", info.placement == .sharded, let r = try directUpdate(sql) { return r }
+            try joinRouterBeforeWrite(info)
             if word == "UPDATE", info.placement == .sharded,
                let stmt = try? SQLSyntax.parseOne(sql), case let .update(u) = stmt.kind {
                 updateAssignments = (info.gid, Set(u.sets.flatMap(\.columns).map { $0.lowercased() }))

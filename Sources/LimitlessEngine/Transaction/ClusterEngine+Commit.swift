@@ -51,6 +51,29 @@ extension ClusterEngine {
         try coordinator.recover()
     }
 
+    /// READ COMMITTED inside BEGIN … COMMIT: a statement that only read router.db left the
+    /// router in a read transaction, which would pin its snapshot for the rest of the block —
+    /// and SQLite never lets a connection that holds a read transaction wait for the write lock
+    /// (the busy handler is skipped: two such upgraders could deadlock), so the block's next
+    /// write failed at once with 55P03 whenever another writer held router.db. PostgreSQL takes
+    /// a snapshot per statement here: so does the router. While it has written nothing (and no
+    /// savepoint is open), its read transaction ends before the next statement (COMMIT of a
+    /// transaction that changed nothing, then BEGIN again); the next write then waits as any
+    /// first write does. REPEATABLE READ keeps its snapshot (`joinRouterWrite` waits there).
+    func releaseRouterReadSnapshot() {
+        guard explicitTransaction, !repeatableRead, routerSavepoints.isEmpty, openSavepoints.isEmpty,
+              shardsInTransaction.isEmpty, sqlite3_txn_state(router.handle, nil) == SQLITE_TXN_READ else { return }
+        do {
+            try router.control("COMMIT")
+            try router.control("BEGIN")
+        } catch {
+            // Both only end or start a transaction that changed nothing; should either fail,
+            // the router is left as it was, or in autocommit, which the next statement's
+            // `BEGIN` check below puts right.
+        }
+        if !router.inTransaction { try? router.control("BEGIN") }
+    }
+
     /// Takes shard `n`'s write lock for a session that may already hold others. Waiting while
     /// holding locks is how distributed deadlocks form: such a wait is bounded, and running out
     /// of it aborts the transaction with PostgreSQL's deadlock error.
