@@ -38,6 +38,8 @@ public final class ClusterEngine {
     var statementCache: [String: Statement] = [:]
     /// Tier-1 SELECT templates (SingleShard.swift), by template text.
     var pointPlans: [String: PointSelectPlan] = [:]
+    /// Direct DELETE / UPDATE templates (BulkInsert.swift), by template text.
+    var directPlans: [String: DirectWritePlan] = [:]
     var scanPool: [String: [Statement]] = [:]
     let fault: String?
     var catalogViewsStale = true
@@ -63,6 +65,9 @@ public final class ClusterEngine {
     /// block fails, and COMMIT rolls back.
     public private(set) var transactionFailed = false
     var explicitTransaction = false
+    /// Tables whose virtual table joined the router's write transaction of the current block
+    /// through `joinRouterWrite` (by gid); emptied at BEGIN.
+    var routerJoined: Set<Int64> = []
     func markTransactionFailed() { transactionFailed = true }
     var settingsAtBegin: SessionSettings?
 
@@ -103,6 +108,7 @@ public final class ClusterEngine {
     public func close() {
         statementCache.removeAll()
         pointPlans.removeAll()
+        directPlans.removeAll()
         scanPool.removeAll()
         if router.inTransaction { try? router.exec("ROLLBACK") }
         rollbackShardTransactions()
@@ -114,6 +120,7 @@ public final class ClusterEngine {
         // By now `close()` has ended any transaction; what is left closes without callbacks.
         statementCache.removeAll()
         pointPlans.removeAll()
+        directPlans.removeAll()
         scanPool.removeAll()
         rollbackShardTransactions()
     }
@@ -213,6 +220,7 @@ public final class ClusterEngine {
     func dropStatementCaches() {
         statementCache.removeAll()
         pointPlans.removeAll()
+        directPlans.removeAll()
         scanPool.removeAll()
     }
 
@@ -311,6 +319,7 @@ public final class ClusterEngine {
     public func execute(_ sql: String) throws(EngineError) -> StatementResult? {
         // Tier-1 SELECTs whose shape was seen before skip the general path's scans and parse.
         if let r = try fastSelect(sql) { return r }
+        if let r = try fastDirectWrite(sql) { return r }
         let toks = Tokens.scan(sql, limit: 64)
         guard let first = toks.first else { return nil }
         let word = first.kind == .word ? first.text : ""
@@ -528,6 +537,7 @@ public final class ClusterEngine {
         repeatableRead = level == "repeatable read"
         captures[0]?.reset()
         routerSavepoints.removeAll()
+        routerJoined.removeAll()
         explicitTransaction = true
         transactionFailed = false
         settingsAtBegin = settings
