@@ -338,20 +338,12 @@ extension ClusterEngine {
             releaseRouterReadSnapshot()
             if explicitTransaction && repeatableRead { try takeTransactionSnapshot() }
             let changed = try directWriteTransaction(info) { (join: (Int) throws(EngineError) -> Database) throws(EngineError) -> Int in
-                var changed = 0
-                for n in directShards(plan.key, t.values, info) {
-                    let conn = try join(n)
-                    let s: Statement
-                    if let cached = plan.statements[n] { s = cached } else {
-                        s = try conn.prepare(text)
-                        plan.statements[n] = s
-                    }
-                    defer { s.reset() }
-                    try s.bind(t.values)
-                    while try s.step() {}
-                    changed += conn.changes
+                try runOnShards(directShards(plan.key, t.values, info), t.values, join) { (n: Int, conn: Database) throws(EngineError) -> Statement in
+                    if let cached = plan.statements[n] { return cached }
+                    let s = try conn.prepare(text)
+                    plan.statements[n] = s
+                    return s
                 }
-                return changed
             }
             if plan.isDelete {
                 adjustRowCount(info, by: -Int64(changed))
@@ -543,14 +535,55 @@ extension ClusterEngine {
     /// joined (the first pick in a process reads router.db: see `joinRouterWrite`).
     private func directWrite(_ sql: String, _ info: TableInfo, condition: Expr?) throws(EngineError) -> Int {
         try directWriteTransaction(info) { (join: (Int) throws(EngineError) -> Database) throws(EngineError) -> Int in
-            var changed = 0
-            for n in directShards(keySources(condition, info), [], info) {
-                let conn = try join(n)
-                let s = try conn.prepare(sql)
-                while try s.step() {}
-                changed += conn.changes
+            try runOnShards(directShards(keySources(condition, info), [], info), [], join) { (_: Int, conn: Database) throws(EngineError) -> Statement in
+                try conn.prepare(sql)
             }
-            return changed
         }
+    }
+
+    /// Runs one write statement on each of `shards` (`statement` gives it prepared on that
+    /// shard's connection), bound with `values`; the rows changed, summed. The shards join the
+    /// write (lock, savepoint) one after another on this thread; then, when there are several,
+    /// their statements run in parallel (`Parallel.run`), each job stepping one shard's
+    /// statement on that shard's own connection, whose redo capture is its own too. The first
+    /// error (in shard order) is thrown once every job is done; the caller rolls back.
+    private func runOnShards(_ shards: [Int], _ values: [SQLValue],
+                             _ join: (Int) throws(EngineError) -> Database,
+                             _ statement: (Int, Database) throws(EngineError) -> Statement) throws(EngineError) -> Int {
+        var jobs: [(conn: Database, stmt: Statement)] = []
+        jobs.reserveCapacity(shards.count)
+        for n in shards {
+            let conn = try join(n)
+            jobs.append((conn, try statement(n, conn)))
+        }
+        if jobs.count == 1 {
+            let (conn, s) = jobs[0]
+            defer { s.reset() }
+            try s.bind(values)
+            while try s.step() {}
+            return conn.changes
+        }
+        let outcomes = Slots<Result<Int, EngineError>>(jobs.count)
+        let work = jobs
+        Parallel.run(work.count) { i in
+            let (conn, s) = work[i]
+            do throws(EngineError) {
+                try s.bind(values)
+                while try s.step() {}
+                outcomes[i] = .success(conn.changes)
+            } catch {
+                outcomes[i] = .failure(error)
+            }
+            s.reset()
+        }
+        var changed = 0
+        for i in 0..<outcomes.count {
+            switch outcomes[i] {
+            case let .success(c)?: changed += c
+            case let .failure(e)?: throw e
+            case nil: throw EngineError("a shard's write did not run", code: "XX000")
+            }
+        }
+        return changed
     }
 }
