@@ -211,6 +211,55 @@ import LimitlessSupport
         #expect(sum.first?["rows"] == .array([.array([.int(805), .int(95), .int(105)])]))
     }
 
+    /// REPEATABLE READ keeps the router's read transaction for the whole block, so the direct
+    /// path's join waits in its own loop: once the first writer commits, the second goes on —
+    /// or fails with 40001 when the first changed the shard it writes since its snapshot — but
+    /// never fails with 55P03.
+    @Test func aRepeatableReadWriterWaitsToo() throws {
+        let c = try SQLCluster()
+        #expect(try c.sql(Self.setup).status == 0)
+        func shardHolding(_ id: Int) throws -> String? {
+            try c.shardFiles.first { try c.direct($0, "SELECT count(*) FROM acct WHERE id = \(id)") == "1" }
+        }
+        let changedSince = try [shardHolding(1), shardHolding(3)].contains(shardHolding(2))
+        let a = try Session(c), b = try Session(c)
+        defer { a.close(); b.close() }
+        _ = try a.send("BEGIN")
+        #expect(try a.send("UPDATE acct SET balance = balance - 5 WHERE id = 1")["command"] == .string("UPDATE 1"))
+        _ = try b.send("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        #expect(try b.send("SELECT sum(balance) FROM acct")["rows"] == .array([.array([.int(800)])]))
+        b.write("UPDATE acct SET balance = balance + 5 WHERE id = 2")
+        Thread.sleep(forTimeInterval: 1.0)
+        #expect(try a.send("UPDATE acct SET balance = balance + 5 WHERE id = 3")["command"] == .string("UPDATE 1"))
+        #expect(try a.send("COMMIT")["command"] == .string("COMMIT"))
+        let waited = try b.read()
+        if changedSince {
+            #expect(waited["code"] == .string("40001"), "\(waited)")
+        } else {
+            #expect(waited["command"] == .string("UPDATE 1"), "\(waited)")
+        }
+        _ = try b.send("COMMIT")
+        let sum = try c.lines("SELECT sum(balance) FROM acct;")
+        #expect(sum.first?["rows"] == .array([.array([.int(changedSince ? 800 : 805)])]))
+    }
+
+    /// A direct UPDATE over every shard (run on the shards in parallel) that fails on one of
+    /// them leaves no shard changed, outside a block and inside one.
+    @Test func aDirectWriteFailingOnOneShardChangesNone() throws {
+        let c = try SQLCluster()
+        #expect(try c.sql(Self.setup).status == 0)
+        let lines = try c.lines("""
+            UPDATE acct SET balance = balance - 100 - (id = 6);
+            DELETE FROM acct WHERE id > 2 AND 1 / (id - 7) IS NULL;
+            BEGIN;
+            UPDATE acct SET balance = balance - 100 - (id = 6);
+            COMMIT;
+            """, ["--on-error", "continue"])
+        #expect(lines.map { $0["command"]?.stringValue ?? $0["code"]?.stringValue ?? "" } ==
+                ["23514", "DELETE 1", "BEGIN", "23514", "ROLLBACK"])
+        #expect(try Self.balances(c) == Self.before.filter { $0 != .array([.int(7), .int(100)]) })
+    }
+
     /// Two blocks add to the same row on the direct path: the second waits, then adds to what
     /// the first committed (READ COMMITTED re-reads the row once it has the lock): no lost update.
     @Test func twoBlocksAddingToOneRowLoseNoUpdate() throws {
