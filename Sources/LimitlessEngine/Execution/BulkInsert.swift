@@ -367,8 +367,10 @@ extension ClusterEngine {
     /// what the literal meant) reuses that one's analysis, its shard pick and its statement
     /// prepared on each shard. Nil when the statement does not qualify (nothing done then).
     func fastDirectWrite(_ sql: String) throws(EngineError) -> StatementResult? {
+        // A READ ONLY transaction's refusal (25006) is the general path's to give.
         guard fault == nil, !transactionFailed, routerSavepoints.isEmpty, openSavepoints.isEmpty,
               let first = sql.utf8.first, first | 0x20 == 0x75 || first | 0x20 == 0x64,   // u, d
+              !(explicitTransaction ? blockReadOnly : settings.session["default_transaction_read_only"] == "on"),
               !catalog.tables.isEmpty, let t = SelectTemplate.make("SELECT " + sql) else { return nil }
         let text = String(t.text.dropFirst(7))
         let plan: DirectWritePlan
@@ -378,10 +380,12 @@ extension ClusterEngine {
             directPlans[text] = plan
         }
         guard let info = plan.info else { return nil }
+        if explicitTransaction { blockRanQuery = true }
         do throws(EngineError) {
+            // As `execute` does before a statement.
             try recoverBeforeStatement()
-            releaseRouterReadSnapshot()
             if explicitTransaction && repeatableRead { try takeTransactionSnapshot() }
+            try refreshRouterSnapshot()
             let changed = try directWriteTransaction(info) { (join: (Int) throws(EngineError) -> Database) throws(EngineError) -> Int in
                 try runOnShards(directShards(plan.key, t.values, info), t.values, join) { (n: Int, conn: Database) throws(EngineError) -> Statement in
                     if let cached = plan.statements[n] { return cached }
@@ -532,7 +536,7 @@ extension ClusterEngine {
     /// a process reads the hash ranges from router.db — before joining, so inside a block the
     /// router held a read transaction by then. Shards are now picked after the join; a router
     /// read transaction can still be open from an earlier statement of the block (REPEATABLE
-    /// READ keeps it; READ COMMITTED drops it between statements, `releaseRouterReadSnapshot`),
+    /// READ keeps it; READ COMMITTED drops it between statements, `refreshRouterSnapshot`),
     /// and for that case the join is retried here until the busy timeout, as SQLite's handler
     /// would. Nothing holds a shard write lock without holding the router's (every shard write
     /// joins the router first), so the wait cannot close a cycle. If the other writer changed

@@ -12,6 +12,8 @@ struct PushdownStatistics {
     var mergeNanos: UInt64 = 0
     var broadcastRows = 0
     var resultRows = 0
+    /// For hashable partial aggregates: whether the hash ran (false: the shards ran the SQL).
+    var hashedAggregates: Bool? = nil
 }
 
 extension ClusterEngine {
@@ -33,7 +35,12 @@ extension ClusterEngine {
         let planner = PushdownPlanner(table: { [catalog] in catalog.table($0) },
                                       rowCount: { [unowned self] in self.rowCount($0) },
                                       aggregateNames: aggregateFunctionNames)
-        return planner.plan(select)
+        guard var plan = planner.plan(select) else { return nil }
+        if plan.partialAggregates, case .combine = plan.merge {
+            plan.hashAggregate = HashAggregateSpec(plan.shardSelect, aggregateNames: aggregateFunctionNames,
+                                                   numeric: numericColumns(plan))
+        }
+        return plan
     }
 
     /// Runs a pushed-down SELECT: every shard in parallel, under one read snapshot, then the
@@ -51,7 +58,14 @@ extension ClusterEngine {
             stats.broadcastRows = try broadcast(plan.broadcasts, to: shards)
         }
         defer { if !plan.broadcasts.isEmpty { dropBroadcasts(plan.broadcasts, shards) } }
-        let perShard = try runEverywhere(plan.shardSQL, shards)
+        let perShard: [[[SQLValue]]]
+        if let spec = plan.hashAggregate, let hashed = try hashAggregateEverywhere(spec, shards) {
+            perShard = hashed
+            stats.hashedAggregates = true
+        } else {
+            if plan.hashAggregate != nil { stats.hashedAggregates = false }
+            perShard = try runEverywhere(plan.shardSQL, shards)
+        }
         stats.rowsPerShard = perShard.map(\.count)
         stats.shardNanos = monotonicNanos() - started
         let mergeStart = monotonicNanos()
