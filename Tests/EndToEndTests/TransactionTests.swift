@@ -181,6 +181,128 @@ import LimitlessSupport
         #expect(left.first?["rows"] == .array([.array([.int(0)])]))
     }
 
+    /// A block that read first: its router holds a read transaction, which SQLite never lets
+    /// wait for the write lock (the busy handler is skipped), so the write failed at once with
+    /// 55P03 — on the direct path (`UPDATE … balance + 5`), which picked its shards by reading
+    /// router.db before taking the lock, and on the general one (`abs(…)` keeps it there).
+    @Test(arguments: [
+        ("SELECT balance FROM acct WHERE id = 2", "UPDATE acct SET balance = balance + 5 WHERE id = 2"),
+        ("SELECT sum(balance) FROM acct", "UPDATE acct SET balance = balance + 5 WHERE id = 2"),
+        ("SELECT balance FROM acct WHERE id = 2", "UPDATE acct SET balance = abs(balance) + 5 WHERE id = 2"),
+        ("SELECT sum(balance) FROM acct", "UPDATE acct SET balance = abs(balance) + 5 WHERE id = 2"),
+    ])
+    func aWriterThatReadFirstStillWaits(read: String, write: String) throws {
+        let c = try SQLCluster()
+        #expect(try c.sql(Self.setup).status == 0)
+        let a = try Session(c), b = try Session(c)
+        defer { a.close(); b.close() }
+        _ = try a.send("BEGIN")
+        #expect(try a.send("UPDATE acct SET balance = balance - 5 WHERE id = 1")["command"] == .string("UPDATE 1"))
+        _ = try b.send("BEGIN")
+        #expect(try b.send(read)["rows"] != nil)
+        b.write(write)   // must wait for a
+        Thread.sleep(forTimeInterval: 1.0)
+        #expect(try a.send("UPDATE acct SET balance = balance + 5 WHERE id = 3")["command"] == .string("UPDATE 1"))
+        #expect(try a.send("COMMIT")["command"] == .string("COMMIT"))
+        let waited = try b.read()
+        #expect(waited["command"] == .string("UPDATE 1"), "\(waited)")
+        #expect(try b.send("COMMIT")["command"] == .string("COMMIT"))
+        let sum = try c.lines("SELECT sum(balance), min(balance), max(balance) FROM acct;")
+        #expect(sum.first?["rows"] == .array([.array([.int(805), .int(95), .int(105)])]))
+    }
+
+    /// REPEATABLE READ keeps the router's read transaction for the whole block, so the direct
+    /// path's join waits in its own loop: once the first writer commits, the second goes on —
+    /// or fails with 40001 when the first changed the shard it writes since its snapshot — but
+    /// never fails with 55P03.
+    @Test func aRepeatableReadWriterWaitsToo() throws {
+        let c = try SQLCluster()
+        #expect(try c.sql(Self.setup).status == 0)
+        func shardHolding(_ id: Int) throws -> String? {
+            try c.shardFiles.first { try c.direct($0, "SELECT count(*) FROM acct WHERE id = \(id)") == "1" }
+        }
+        let changedSince = try [shardHolding(1), shardHolding(3)].contains(shardHolding(2))
+        let a = try Session(c), b = try Session(c)
+        defer { a.close(); b.close() }
+        _ = try a.send("BEGIN")
+        #expect(try a.send("UPDATE acct SET balance = balance - 5 WHERE id = 1")["command"] == .string("UPDATE 1"))
+        _ = try b.send("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        #expect(try b.send("SELECT sum(balance) FROM acct")["rows"] == .array([.array([.int(800)])]))
+        b.write("UPDATE acct SET balance = balance + 5 WHERE id = 2")
+        Thread.sleep(forTimeInterval: 1.0)
+        #expect(try a.send("UPDATE acct SET balance = balance + 5 WHERE id = 3")["command"] == .string("UPDATE 1"))
+        #expect(try a.send("COMMIT")["command"] == .string("COMMIT"))
+        let waited = try b.read()
+        if changedSince {
+            #expect(waited["code"] == .string("40001"), "\(waited)")
+        } else {
+            #expect(waited["command"] == .string("UPDATE 1"), "\(waited)")
+        }
+        _ = try b.send("COMMIT")
+        let sum = try c.lines("SELECT sum(balance) FROM acct;")
+        #expect(sum.first?["rows"] == .array([.array([.int(changedSince ? 800 : 805)])]))
+    }
+
+    /// A direct UPDATE over every shard (run on the shards in parallel) that fails on one of
+    /// them leaves no shard changed, outside a block and inside one.
+    @Test func aDirectWriteFailingOnOneShardChangesNone() throws {
+        let c = try SQLCluster()
+        #expect(try c.sql(Self.setup).status == 0)
+        let lines = try c.lines("""
+            UPDATE acct SET balance = balance - 100 - (id = 6);
+            DELETE FROM acct WHERE id > 2 AND 1 / (id - 7) IS NULL;
+            BEGIN;
+            UPDATE acct SET balance = balance - 100 - (id = 6);
+            COMMIT;
+            """, ["--on-error", "continue"])
+        #expect(lines.map { $0["command"]?.stringValue ?? $0["code"]?.stringValue ?? "" } ==
+                ["23514", "DELETE 1", "BEGIN", "23514", "ROLLBACK"])
+        #expect(try Self.balances(c) == Self.before.filter { $0 != .array([.int(7), .int(100)]) })
+    }
+
+    /// Two blocks add to the same row on the direct path: the second waits, then adds to what
+    /// the first committed (READ COMMITTED re-reads the row once it has the lock): no lost update.
+    @Test func twoBlocksAddingToOneRowLoseNoUpdate() throws {
+        let c = try SQLCluster()
+        #expect(try c.sql(Self.setup).status == 0)
+        let a = try Session(c), b = try Session(c)
+        defer { a.close(); b.close() }
+        _ = try a.send("BEGIN")
+        #expect(try a.send("UPDATE acct SET balance = balance + 1 WHERE id = 4")["command"] == .string("UPDATE 1"))
+        _ = try b.send("BEGIN")
+        #expect(try b.send("SELECT balance FROM acct WHERE id = 4")["rows"] == .array([.array([.int(100)])]))
+        b.write("UPDATE acct SET balance = balance + 10 WHERE id = 4")
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(try a.send("COMMIT")["command"] == .string("COMMIT"))
+        #expect(try b.read()["command"] == .string("UPDATE 1"))
+        #expect(try b.send("SELECT balance FROM acct WHERE id = 4")["rows"] == .array([.array([.int(111)])]))
+        #expect(try b.send("COMMIT")["command"] == .string("COMMIT"))
+        #expect(try c.lines("SELECT balance FROM acct WHERE id = 4;").first?["rows"] == .array([.array([.int(111)])]))
+    }
+
+    /// Direct writes inside a block with savepoints around them: ROLLBACK TO undoes what was
+    /// written after the savepoint only, and the block commits the rest.
+    @Test func directWritesInABlockFollowSavepoints() throws {
+        let c = try SQLCluster()
+        #expect(try c.sql(Self.setup).status == 0)
+        let lines = try c.lines("""
+            BEGIN;
+            UPDATE acct SET balance = balance - 1 WHERE id = 2;
+            SAVEPOINT s;
+            UPDATE acct SET balance = 0 WHERE id = 1;
+            DELETE FROM acct WHERE id = 5;
+            ROLLBACK TO s;
+            RELEASE s;
+            DELETE FROM acct WHERE id = 3;
+            UPDATE acct SET balance = balance + 7 WHERE id >= 6;
+            COMMIT;
+            """)
+        #expect(lines.map { $0["command"]?.stringValue ?? $0["code"]?.stringValue ?? "" } ==
+                ["BEGIN", "UPDATE 1", "SAVEPOINT", "UPDATE 1", "DELETE 1", "ROLLBACK", "RELEASE", "DELETE 1", "UPDATE 3", "COMMIT"])
+        let rows = try Self.balances(c)
+        #expect(rows == [[1, 100], [2, 99], [4, 100], [5, 100], [6, 107], [7, 107], [8, 107]].map { .array($0.map { .int(Int64($0)) }) })
+    }
+
     @Test func inputEndingInsideATransactionRollsItBack() throws {
         let c = try SQLCluster()
         #expect(try c.sql(Self.setup).status == 0)

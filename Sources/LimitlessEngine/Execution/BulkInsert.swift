@@ -1,4 +1,7 @@
 import CSQLite
+#if canImport(Glibc)
+import Glibc
+#endif
 import LimitlessSupport
 import SQLSyntax
 
@@ -285,6 +288,18 @@ extension ClusterEngine {
     }
 }
 
+/// A direct DELETE / UPDATE by its template text (`fastDirectWrite`): the table it writes (nil
+/// when the statement does not qualify for the direct path), where the shard key's value comes
+/// from when the WHERE clause pins it, and the statement prepared on each shard it ran on.
+final class DirectWritePlan {
+    enum Source { case value(SQLValue), parameter(Int) }
+    var info: TableInfo?
+    let isDelete: Bool
+    let key: [Source]?
+    var statements: [Int: Statement] = [:]
+    init(info: TableInfo?, isDelete: Bool, key: [Source]?) { self.info = info; self.isDelete = isDelete; self.key = key }
+}
+
 extension ClusterEngine {
     /// The direct path for `DELETE FROM sharded_table [WHERE condition]` when the condition reads
     /// only that table's columns through literals and operators (no subquery, no function, no
@@ -292,50 +307,125 @@ extension ClusterEngine {
     /// one a pinned key names, else all), inside the same shard write transactions the virtual
     /// table uses — instead of the router scanning every row and deleting it by rowid. Each
     /// shard evaluates the condition over the same declared columns, as one database would.
-    /// Atomicity follows `bulkInsert`. Nil when the statement does not qualify. Only for a
-    /// statement that is its own transaction: inside BEGIN … COMMIT a second writer waiting on
-    /// this path failed with 55P03 once the first committed, where the general path waits.
+    /// Atomicity follows `bulkInsert`, inside BEGIN … COMMIT too (see `directWriteTransaction`
+    /// for how a second writer waits there). Nil when the statement does not qualify.
+    ///
+    /// The same direct path serves `UPDATE sharded_table SET col = expr, … [WHERE condition]`
+    /// when the new values and the condition read only the table's own columns through literals
+    /// and operators and no shard-key column is assigned (that error, and everything else, stays
+    /// with the general path). `UPDATE accounts SET balance = balance - 1 WHERE acct = 7` runs on
+    /// the one shard that holds account 7.
     func directDelete(_ sql: String) throws(EngineError) -> StatementResult? {
-        guard fault == nil, !explicitTransaction, routerSavepoints.isEmpty, openSavepoints.isEmpty,
-              let parsed = try? SQLSyntax.parseOne(sql), case let .delete(d) = parsed.kind,
-              d.with == nil, d.alias == nil, d.indexed == nil, d.returning.isEmpty,
-              d.table.schema == nil || d.table.schema?.lowercased() == "main",
-              let info = catalog.table(d.table.name), info.placement == .sharded,
-              ownColumnsOnly(d.where, info, tableName: d.table.name) else { return nil }
-        let deleted = try directWrite(sql, info, shards: directShards(d.where, info))
+        guard fault == nil, routerSavepoints.isEmpty, openSavepoints.isEmpty,
+              let parsed = try? SQLSyntax.parseOne(sql), let (info, isDelete, condition) = directTarget(parsed.kind, templated: false),
+              isDelete else { return nil }
+        let deleted = try directWrite(sql, info, condition: condition)
         adjustRowCount(info, by: -Int64(deleted))
         return .command(tag: "DELETE \(deleted)", rowsAffected: deleted)
     }
 
-    /// The same direct path for `UPDATE sharded_table SET col = expr, … [WHERE condition]` when
-    /// the new values and the condition read only the table's own columns through literals and
-    /// operators and no shard-key column is assigned (that error, and everything else, stays
-    /// with the general path). `UPDATE accounts SET balance = balance - 1 WHERE acct = 7` runs on
-    /// the one shard that holds account 7. Only for a statement that is its own transaction, as
-    /// `directDelete`.
+    /// See `directDelete`.
     func directUpdate(_ sql: String) throws(EngineError) -> StatementResult? {
-        guard fault == nil, !explicitTransaction, routerSavepoints.isEmpty, openSavepoints.isEmpty,
-              let parsed = try? SQLSyntax.parseOne(sql), case let .update(u) = parsed.kind,
-              u.with == nil, u.orAction == nil, u.alias == nil, u.indexed == nil, u.from == nil, u.returning.isEmpty,
-              u.table.schema == nil || u.table.schema?.lowercased() == "main",
-              let info = catalog.table(u.table.name), info.placement == .sharded,
-              ownColumnsOnly(u.where, info, tableName: u.table.name) else { return nil }
-        for set in u.sets {
-            for c in set.columns {
-                guard let ci = info.columnIndex(c), !info.keyIndexes.contains(ci), !info.columns[ci].isGenerated else { return nil }
-            }
-            guard ownColumnsOnly(set.value, info, tableName: u.table.name) else { return nil }
-        }
-        let updated = try directWrite(sql, info, shards: directShards(u.where, info))
+        guard fault == nil, routerSavepoints.isEmpty, openSavepoints.isEmpty,
+              let parsed = try? SQLSyntax.parseOne(sql), let (info, isDelete, condition) = directTarget(parsed.kind, templated: false),
+              !isDelete else { return nil }
+        let updated = try directWrite(sql, info, condition: condition)
         return .command(tag: "UPDATE \(updated)", rowsAffected: updated)
     }
 
-    /// True when `e` reads only the table's own columns through literals and operators.
-    private func ownColumnsOnly(_ e: Expr?, _ info: TableInfo, tableName: String) -> Bool {
+    /// The table a DELETE / UPDATE writes and its condition when the statement qualifies for
+    /// the direct path (see `directDelete`). `templated`: the text is a template whose `?N`
+    /// parameters stand for literals (`fastDirectWrite`).
+    private func directTarget(_ kind: StatementKind, templated: Bool) -> (TableInfo, Bool, Expr?)? {
+        switch kind {
+        case let .delete(d):
+            guard d.with == nil, d.alias == nil, d.indexed == nil, d.returning.isEmpty,
+                  d.table.schema == nil || d.table.schema?.lowercased() == "main",
+                  let info = catalog.table(d.table.name), info.placement == .sharded,
+                  ownColumnsOnly(d.where, info, tableName: d.table.name, templated: templated) else { return nil }
+            return (info, true, d.where)
+        case let .update(u):
+            guard u.with == nil, u.orAction == nil, u.alias == nil, u.indexed == nil, u.from == nil, u.returning.isEmpty,
+                  u.table.schema == nil || u.table.schema?.lowercased() == "main",
+                  let info = catalog.table(u.table.name), info.placement == .sharded,
+                  ownColumnsOnly(u.where, info, tableName: u.table.name, templated: templated) else { return nil }
+            for set in u.sets {
+                for c in set.columns {
+                    guard let ci = info.columnIndex(c), !info.keyIndexes.contains(ci), !info.columns[ci].isGenerated else { return nil }
+                }
+                guard ownColumnsOnly(set.value, info, tableName: u.table.name, templated: templated) else { return nil }
+            }
+            return (info, false, u.where)
+        default:
+            return nil
+        }
+    }
+
+    /// Direct DELETE / UPDATE through a cached template, before the statement is scanned or
+    /// parsed at all: a statement whose text differs from one seen before only in the integer
+    /// and string literals of its WHERE clause (`SelectTemplate`'s rewrite: a bound value means
+    /// what the literal meant) reuses that one's analysis, its shard pick and its statement
+    /// prepared on each shard. Nil when the statement does not qualify (nothing done then).
+    func fastDirectWrite(_ sql: String) throws(EngineError) -> StatementResult? {
+        // A READ ONLY transaction's refusal (25006) is the general path's to give.
+        guard fault == nil, !transactionFailed, routerSavepoints.isEmpty, openSavepoints.isEmpty,
+              let first = sql.utf8.first, first | 0x20 == 0x75 || first | 0x20 == 0x64,   // u, d
+              !(explicitTransaction ? blockReadOnly : settings.session["default_transaction_read_only"] == "on"),
+              !catalog.tables.isEmpty, let t = SelectTemplate.make("SELECT " + sql) else { return nil }
+        let text = String(t.text.dropFirst(7))
+        let plan: DirectWritePlan
+        if let p = directPlans[text] { plan = p } else {
+            if directPlans.count >= 256 { directPlans.removeAll() }
+            plan = makeDirectPlan(text)
+            directPlans[text] = plan
+        }
+        guard let info = plan.info else { return nil }
+        if explicitTransaction { blockRanQuery = true }
+        do throws(EngineError) {
+            // As `execute` does before a statement.
+            try recoverBeforeStatement()
+            if explicitTransaction && repeatableRead { try takeTransactionSnapshot() }
+            try refreshRouterSnapshot()
+            let changed = try directWriteTransaction(info) { (join: (Int) throws(EngineError) -> Database) throws(EngineError) -> Int in
+                try runOnShards(directShards(plan.key, t.values, info), t.values, join) { (n: Int, conn: Database) throws(EngineError) -> Statement in
+                    if let cached = plan.statements[n] { return cached }
+                    let s = try conn.prepare(text)
+                    plan.statements[n] = s
+                    return s
+                }
+            }
+            if plan.isDelete {
+                adjustRowCount(info, by: -Int64(changed))
+                return .command(tag: "DELETE \(changed)", rowsAffected: changed)
+            }
+            return .command(tag: "UPDATE \(changed)", rowsAffected: changed)
+        } catch {
+            if explicitTransaction { markTransactionFailed() }
+            throw error
+        }
+    }
+
+    /// Analyses a template once. SQLite must accept the text as it is (a PostgreSQL spelling
+    /// the front end rewrites goes the general way): it is prepared on shard 1 to find out.
+    private func makeDirectPlan(_ text: String) -> DirectWritePlan {
+        guard let parsed = try? SQLSyntax.parseOne(text), let (info, isDelete, condition) = directTarget(parsed.kind, templated: true),
+              let shardOne = try? shard(1), let s = try? shardOne.prepare(text) else {
+            return DirectWritePlan(info: nil, isDelete: false, key: nil)
+        }
+        let plan = DirectWritePlan(info: info, isDelete: isDelete, key: keySources(condition, info))
+        plan.statements[1] = s
+        return plan
+    }
+
+    /// True when `e` reads only the table's own columns through literals and operators (and,
+    /// in a template, its `?N` parameters).
+    private func ownColumnsOnly(_ e: Expr?, _ info: TableInfo, tableName: String, templated: Bool = false) -> Bool {
         let table = tableName.lowercased()
         var simple = true
         e?.forEach { node in
             switch node {
+            case let .parameter(p) where templated:
+                if ClusterEngine.parameterIndex(p.text) == nil { simple = false }
             case .subquery, .exists, .inSelect, .inTable, .function, .parameter, .raise, .array:
                 simple = false
             case let .column(c):
@@ -349,34 +439,54 @@ extension ClusterEngine {
         return simple
     }
 
-    /// The shards a condition can match: the one a pinned key (every key column `= literal` at
-    /// the top level) names, else all.
-    private func directShards(_ condition: Expr?, _ info: TableInfo) -> [Int] {
-        if info.keyIndexes.allSatisfy({ info.columns[$0].collation.uppercased() == "BINARY" }) {
-            var pinned: [Int: SQLValue] = [:]
-            for c in condition?.conjuncts ?? [] {
-                guard case let .binary(.eq, l, r) = c else { continue }
-                var col: ColumnRef? = nil, lit: SQLValue? = nil
-                if case let .column(cr) = l, let v = literalValue(r) { col = cr; lit = v }
-                else if case let .column(cr) = r, let v = literalValue(l) { col = cr; lit = v }
-                guard let cr = col, let value = lit, value != .null, let ci = info.columnIndex(cr.column) else { continue }
-                pinned[ci] = info.columns[ci].affinity.apply(value)
-            }
-            let key = info.keyIndexes.compactMap { pinned[$0] }
-            if !key.isEmpty && key.count == info.keyIndexes.count {
-                return [shard(forKey: key, of: info)]
-            }
+    /// Where each shard-key column's value comes from when the condition pins the whole key
+    /// (every key column `= constant` at the top level, the key's collations all BINARY); nil
+    /// when it does not (every shard may hold matching rows).
+    private func keySources(_ condition: Expr?, _ info: TableInfo) -> [DirectWritePlan.Source]? {
+        guard info.keyIndexes.allSatisfy({ info.columns[$0].collation.uppercased() == "BINARY" }) else { return nil }
+        func constant(_ e: Expr) -> DirectWritePlan.Source? {
+            if let v = literalValue(e) { return v == .null ? nil : .value(v) }
+            if case let .parameter(p) = e, let i = ClusterEngine.parameterIndex(p.text) { return .parameter(i) }
+            return nil
         }
-        return Array(1...catalog.shardCount)
+        var pinned: [Int: DirectWritePlan.Source] = [:]
+        for c in condition?.conjuncts ?? [] {
+            guard case let .binary(.eq, l, r) = c else { continue }
+            var col: ColumnRef? = nil, src: DirectWritePlan.Source? = nil
+            if case let .column(cr) = l, let v = constant(r) { col = cr; src = v }
+            else if case let .column(cr) = r, let v = constant(l) { col = cr; src = v }
+            guard let cr = col, let source = src, let ci = info.columnIndex(cr.column) else { continue }
+            pinned[ci] = source
+        }
+        let key = info.keyIndexes.compactMap { pinned[$0] }
+        return !key.isEmpty && key.count == info.keyIndexes.count ? key : nil
+    }
+
+    /// The shards a condition can match: the one its pinned key names (values after the key
+    /// columns' affinity, `values` filling template parameters), else all.
+    private func directShards(_ key: [DirectWritePlan.Source]?, _ values: [SQLValue], _ info: TableInfo) -> [Int] {
+        guard let key else { return Array(1...catalog.shardCount) }
+        var resolved: [SQLValue] = []
+        resolved.reserveCapacity(key.count)
+        for (k, source) in zip(info.keyIndexes, key) {
+            let v: SQLValue
+            switch source {
+            case let .value(x): v = x
+            case let .parameter(i): v = i < values.count ? values[i] : .null
+            }
+            resolved.append(info.columns[k].affinity.apply(v))
+        }
+        return [shard(forKey: resolved, of: info)]
     }
 
     /// Runs `body` as one atomic write that bypasses the virtual table. Outside a block it is a
     /// transaction of its own (router `BEGIN IMMEDIATE`, committed through the coordinator).
     /// Inside one, the table joins the router's transaction as a virtual-table write would (a
-    /// write that changes nothing), so later SAVEPOINT / ROLLBACK TO reach the shards as they
-    /// always do, and each shard the statement writes gets a savepoint and a redo mark, so a
-    /// failing statement leaves none of its rows. `body` asks for each shard's connection
-    /// through the function it is given.
+    /// write that changes nothing, `joinRouterWrite`), so later SAVEPOINT / ROLLBACK TO reach the
+    /// shards as they always do, and each shard the statement writes gets a savepoint and a redo
+    /// mark, so a failing statement leaves none of its rows. `body` asks for each shard's
+    /// connection through the function it is given; it must not read router.db before that
+    /// (see `joinRouterWrite`).
     func directWriteTransaction<T>(_ info: TableInfo,
                                    _ body: ((Int) throws(EngineError) -> Database) throws(EngineError) -> T) throws(EngineError) -> T {
         let own = !explicitTransaction
@@ -384,27 +494,20 @@ extension ClusterEngine {
             try router.exec("BEGIN IMMEDIATE")
             captures[0]?.reset()
         } else {
-            let joinSQL = "DELETE FROM \(quoteIdentifier(info.name)) WHERE 0"
-            let s: Statement
-            if let cached = statementCache["router|" + joinSQL] { s = cached } else {
-                s = try router.prepare(joinSQL)
-                statementCache["router|" + joinSQL] = s
-            }
-            defer { s.reset() }
-            while try s.step() {}
+            try joinRouterWrite(info)
         }
         var touched: [Int: Int] = [:]   // shard → redo records before the statement
         func join(_ n: Int) throws(EngineError) -> Database {
             let conn = try shardForWrite(n)
             if !own && touched[n] == nil {
-                try conn.exec("SAVEPOINT limitless_bulk")
+                try conn.control("SAVEPOINT limitless_bulk")
                 touched[n] = captures[n]?.count ?? 0
             }
             return conn
         }
         do throws(EngineError) {
             let result = try body(join)
-            for (n, _) in touched { try shardConnections[n]?.exec("RELEASE limitless_bulk") }
+            for (n, _) in touched { try shardConnections[n]?.control("RELEASE limitless_bulk") }
             touched.removeAll()
             if own { try commitAll() }
             return result
@@ -422,17 +525,114 @@ extension ClusterEngine {
         }
     }
 
-    /// Runs a write statement as written on `shards` in one direct write; the rows it changed.
-    private func directWrite(_ sql: String, _ info: TableInfo, shards: [Int]) throws(EngineError) -> Int {
-        try directWriteTransaction(info) { (join: (Int) throws(EngineError) -> Database) throws(EngineError) -> Int in
-            var changed = 0
-            for n in shards {
-                let conn = try join(n)
-                let s = try conn.prepare(sql)
-                while try s.step() {}
-                changed += conn.changes
-            }
-            return changed
+    /// Inside a block: makes `info`'s virtual table a writer in the router's transaction
+    /// (`DELETE … WHERE 0` changes nothing but takes router.db's write lock and enlists the
+    /// table, whose xSync then commits the shards with the router).
+    ///
+    /// The wait for that lock is where the direct path once failed with 55P03 instead of waiting:
+    /// SQLite never calls the busy handler for a connection that already holds a read
+    /// transaction and asks for the write lock (so that two such upgraders cannot deadlock); it
+    /// answers SQLITE_BUSY at once. The direct path used to pick its shards — whose first use in
+    /// a process reads the hash ranges from router.db — before joining, so inside a block the
+    /// router held a read transaction by then. Shards are now picked after the join; a router
+    /// read transaction can still be open from an earlier statement of the block (REPEATABLE
+    /// READ keeps it; READ COMMITTED drops it between statements, `refreshRouterSnapshot`),
+    /// and for that case the join is retried here until the busy timeout, as SQLite's handler
+    /// would. Nothing holds a shard write lock without holding the router's (every shard write
+    /// joins the router first), so the wait cannot close a cycle. If the other writer changed
+    /// router.db meanwhile, the snapshot is stale: SQLITE_BUSY_SNAPSHOT, 40001.
+    ///
+    /// A table joins once per block: it stays enlisted, and the router keeps its write lock,
+    /// until the block ends (ROLLBACK TO undoes rows, not the enlistment). Each direct statement
+    /// brings its own per-shard savepoint, so it needs no statement savepoint of the router.
+    func joinRouterWrite(_ info: TableInfo) throws(EngineError) {
+        if routerJoined.contains(info.gid), sqlite3_txn_state(router.handle, "main") == SQLITE_TXN_WRITE { return }
+        let joinSQL = "DELETE FROM \(quoteIdentifier(info.name)) WHERE 0"
+        let s: Statement
+        if let cached = statementCache["router|" + joinSQL] { s = cached } else {
+            s = try router.prepare(joinSQL)
+            statementCache["router|" + joinSQL] = s
         }
+        defer { s.reset() }
+        var waited: Int64 = 0   // microseconds
+        var pause: Int64 = 1_000
+        while true {
+            do throws(EngineError) {
+                while try s.step() {}
+                routerJoined.insert(info.gid)
+                return
+            } catch where error.code == "55P03" && waited < Int64(Database.busyTimeoutMilliseconds) * 1_000
+                            && sqlite3_txn_state(router.handle, "main") == SQLITE_TXN_READ {
+                s.reset()
+                usleep(UInt32(pause))
+                waited += pause
+                pause = min(pause * 2, 50_000)
+            }
+        }
+    }
+
+    /// Before a write through the virtual tables inside a block: when the router holds a read
+    /// transaction (an earlier statement read router.db), the statement's own request for the
+    /// write lock would not wait (see `joinRouterWrite`), so the table joins first, waiting.
+    func joinRouterBeforeWrite(_ info: TableInfo) throws(EngineError) {
+        guard explicitTransaction, sqlite3_txn_state(router.handle, "main") == SQLITE_TXN_READ else { return }
+        try joinRouterWrite(info)
+    }
+
+    /// Runs a write statement as written, in one direct write, on the shards its condition can
+    /// match; the rows it changed. The shards are picked inside the write, after the router
+    /// joined (the first pick in a process reads router.db: see `joinRouterWrite`).
+    private func directWrite(_ sql: String, _ info: TableInfo, condition: Expr?) throws(EngineError) -> Int {
+        try directWriteTransaction(info) { (join: (Int) throws(EngineError) -> Database) throws(EngineError) -> Int in
+            try runOnShards(directShards(keySources(condition, info), [], info), [], join) { (_: Int, conn: Database) throws(EngineError) -> Statement in
+                try conn.prepare(sql)
+            }
+        }
+    }
+
+    /// Runs one write statement on each of `shards` (`statement` gives it prepared on that
+    /// shard's connection), bound with `values`; the rows changed, summed. The shards join the
+    /// write (lock, savepoint) one after another on this thread; then, when there are several,
+    /// their statements run in parallel (`Parallel.run`), each job stepping one shard's
+    /// statement on that shard's own connection, whose redo capture is its own too. The first
+    /// error (in shard order) is thrown once every job is done; the caller rolls back.
+    private func runOnShards(_ shards: [Int], _ values: [SQLValue],
+                             _ join: (Int) throws(EngineError) -> Database,
+                             _ statement: (Int, Database) throws(EngineError) -> Statement) throws(EngineError) -> Int {
+        var jobs: [(conn: Database, stmt: Statement)] = []
+        jobs.reserveCapacity(shards.count)
+        for n in shards {
+            let conn = try join(n)
+            jobs.append((conn, try statement(n, conn)))
+        }
+        if jobs.count == 1 {
+            let (conn, s) = jobs[0]
+            defer { s.reset() }
+            try s.bind(values)
+            while try s.step() {}
+            return conn.changes
+        }
+        let outcomes = Slots<Result<Int, EngineError>>(jobs.count)
+        let work = jobs
+        Parallel.run(work.count) { i in
+            let (conn, s) = work[i]
+            do throws(EngineError) {
+                try s.bind(values)
+                while try s.step() {}
+                outcomes[i] = .success(conn.changes)
+            } catch {
+                outcomes[i] = .failure(error)
+            }
+            s.reset()
+        }
+        var changed = 0
+        for i in 0..<outcomes.count {
+            switch outcomes[i] {
+            case let .success(c)?: changed += c
+            case let .failure(e)?: throw e
+            case nil: throw EngineError("a shard's write did not run", code: "XX000")
+            }
+        }
+        return changed
     }
 }

@@ -43,6 +43,8 @@ public final class ClusterEngine {
     var statementCache: [String: Statement] = [:]
     /// Tier-1 SELECT templates (SingleShard.swift), by template text.
     var pointPlans: [String: PointSelectPlan] = [:]
+    /// Direct DELETE / UPDATE templates (BulkInsert.swift), by template text.
+    var directPlans: [String: DirectWritePlan] = [:]
     var scanPool: [String: [Statement]] = [:]
     let fault: String?
     var catalogViewsStale = true
@@ -68,6 +70,9 @@ public final class ClusterEngine {
     /// block fails, and COMMIT rolls back.
     public private(set) var transactionFailed = false
     var explicitTransaction = false
+    /// Tables whose virtual table joined the router's write transaction of the current block
+    /// through `joinRouterWrite` (by gid); emptied at BEGIN.
+    var routerJoined: Set<Int64> = []
     func markTransactionFailed() { transactionFailed = true }
     var settingsAtBegin: SessionSettings?
 
@@ -108,6 +113,7 @@ public final class ClusterEngine {
     public func close() {
         statementCache.removeAll()
         pointPlans.removeAll()
+        directPlans.removeAll()
         scanPool.removeAll()
         if router.inTransaction { try? router.exec("ROLLBACK") }
         rollbackShardTransactions()
@@ -119,6 +125,7 @@ public final class ClusterEngine {
         // By now `close()` has ended any transaction; what is left closes without callbacks.
         statementCache.removeAll()
         pointPlans.removeAll()
+        directPlans.removeAll()
         scanPool.removeAll()
         rollbackShardTransactions()
     }
@@ -218,6 +225,7 @@ public final class ClusterEngine {
     func dropStatementCaches() {
         statementCache.removeAll()
         pointPlans.removeAll()
+        directPlans.removeAll()
         scanPool.removeAll()
     }
 
@@ -329,6 +337,7 @@ public final class ClusterEngine {
             if explicitTransaction { blockRanQuery = true }
             return r
         }
+        if let r = try fastDirectWrite(sql) { return r }
         let toks = Tokens.scan(sql, limit: 64)
         guard let first = toks.first else { return nil }
         let word = first.kind == .word ? first.text : ""
@@ -455,9 +464,9 @@ public final class ClusterEngine {
             try checkShardKeyGiven(sql)
             let all = Tokens.scan(sql)
             if let into = all.firstIndex(where: { $0.isWord("INTO") }),
-               let (_, name, _) = Tokens.qualifiedName(sql, all, into + 1), let info = catalog.table(name),
-               clauses(all).onConflict != nil {
-                return try upsert(sql, info: info)
+               let (_, name, _) = Tokens.qualifiedName(sql, all, into + 1), let info = catalog.table(name) {
+                if clauses(all).onConflict != nil { return try upsert(sql, info: info) }
+                try joinRouterBeforeWrite(info)
             }
             return try runOnRouter(insertWithDefaults(sql), toks)
         case "UPDATE", "DELETE":
@@ -471,6 +480,7 @@ public final class ClusterEngine {
             }
             if word == "DELETE", info.placement == .sharded, let r = try directDelete(sql) { return r }
             if word == "UPDATE", info.placement == .sharded, let r = try directUpdate(sql) { return r }
+            try joinRouterBeforeWrite(info)
             if word == "UPDATE", info.placement == .sharded,
                let stmt = try? SQLSyntax.parseOne(sql), case let .update(u) = stmt.kind {
                 updateAssignments = (info.gid, Set(u.sets.flatMap(\.columns).map { $0.lowercased() }))
@@ -588,6 +598,7 @@ public final class ClusterEngine {
         repeatableRead = level == "repeatable read"
         captures[0]?.reset()
         routerSavepoints.removeAll()
+        routerJoined.removeAll()
         explicitTransaction = true
         transactionFailed = false
         blockRanQuery = false
