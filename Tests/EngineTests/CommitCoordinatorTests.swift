@@ -270,3 +270,40 @@ import Glibc
         #expect(try coordinator.decide([(id: 1, redo: RedoPayload([]))]) == 42)
     }
 }
+
+/// Schema statements on TEMP objects are not the participant's state: they are not redo.
+@Suite struct SchemaStatementRedoTests {
+    @Test func tempObjectsAreNotRecorded() {
+        for sql in ["CREATE TABLE t (a)", "DROP TABLE IF EXISTS t", "ALTER TABLE t ADD b", "CREATE UNIQUE INDEX i ON t(a)",
+                    "DROP TABLE main.t", "CREATE TABLE t AS SELECT * FROM temp.x", "CREATE VIEW temporary_v AS SELECT 1"] {
+            #expect(Database.isSchemaStatement(sql), "\(sql)")
+        }
+        for sql in ["CREATE TEMP TABLE x (a)", "CREATE TEMPORARY VIEW v AS SELECT 1", "DROP TABLE IF EXISTS temp.x",
+                    "DROP TABLE \"temp\".x", "CREATE TABLE temp.x (a)", "ALTER TABLE TEMP.x ADD b", "CREATE INDEX IF NOT EXISTS temp.i ON x(a)",
+                    "SELECT 1", "INSERT INTO t VALUES (1)"] {
+            #expect(!Database.isSchemaStatement(sql), "\(sql)")
+        }
+    }
+}
+
+extension SchemaStatementRedoTests {
+    /// UPDATE … RETURNING keeps its rows in a TEMP table on the router: that must not make the
+    /// router a participant of a two-phase commit (a marker row in router.db per statement).
+    @Test func returningDoesNotMakeTheRouterAParticipant() throws {
+        let f = try PlanFixture(name: "returning")
+        try f.run("""
+            SET rds_aurora.limitless_create_table_mode = 'sharded';
+            SET rds_aurora.limitless_create_table_shard_key = '{"k"}';
+            CREATE TABLE t (k INTEGER PRIMARY KEY, v INTEGER);
+            INSERT INTO t VALUES (1, 10);
+            """)
+        func markers() -> [[SQLValue]] { (try? f.engine.router.query("SELECT count(*) FROM limitless_applied")) ?? [[.integer(0)]] }
+        let before = markers()   // the CREATE TABLE's own commit (router and shards) may have left one
+        for _ in 0..<3 { try f.run("UPDATE t SET v = v + 1 WHERE k = 1 RETURNING v") }
+        try f.run("BEGIN; UPDATE t SET v = v + 1 WHERE k = 1 RETURNING v; DELETE FROM t WHERE k = 2 RETURNING k; COMMIT")
+        #expect(markers() == before)
+        guard case let .rows(_, _, rows)? = try f.engine.execute("SELECT v FROM t") else { Issue.record("no rows"); return }
+        #expect(rows == [[.integer(14)]])
+        f.engine.close()
+    }
+}

@@ -146,10 +146,22 @@ final class Database {
 
     /// CREATE / DROP / ALTER (not of TEMP objects): schema changes that redo must repeat.
     static func isSchemaStatement(_ sql: String) -> Bool {
-        let toks = Tokens.scan(sql, limit: 2)
+        let toks = Tokens.scan(sql, limit: 8)
         guard let first = toks.first, first.kind == .word else { return false }
         guard ["CREATE", "DROP", "ALTER"].contains(first.text) else { return false }
-        return !(toks.count > 1 && (toks[1].isWord("TEMP") || toks[1].isWord("TEMPORARY")))
+        if toks.count > 1 && (toks[1].isWord("TEMP") || toks[1].isWord("TEMPORARY")) { return false }
+        // `DROP TABLE IF EXISTS temp.x`, `CREATE TABLE "temp".x`: the object's schema is TEMP.
+        var i = 1
+        if i < toks.count && (toks[i].isWord("UNIQUE") || toks[i].isWord("VIRTUAL")) { i += 1 }
+        i += 1  // TABLE, INDEX, VIEW, TRIGGER
+        if i < toks.count && toks[i].isWord("IF") {
+            i += 1
+            if i < toks.count && toks[i].isWord("NOT") { i += 1 }
+            i += 1  // EXISTS
+        }
+        if i + 1 < toks.count, toks[i].isName, toks[i].text.uppercased() == "TEMP",
+           toks[i + 1].kind == .punct, toks[i + 1].text == "." { return false }
+        return true
     }
 
     var changes: Int { Int(sqlite3_changes(handle)) }
