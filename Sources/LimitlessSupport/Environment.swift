@@ -52,13 +52,25 @@ public enum Clock {
         var t = time_t(seconds)
         var parts = tm()
         gmtime_r(&t, &parts)
-        func pad(_ v: Int32, _ n: Int) -> String {
-            let s = String(v); return String(repeating: "0", count: max(0, n - s.count)) + s
+        // Built as bytes: string interpolation cost thousands of instructions (a commit
+        // decision stamps one of these).
+        var out: [UInt8] = []
+        out.reserveCapacity(27)
+        func digits(_ v: Int, _ n: Int) {
+            var div = 1
+            for _ in 1..<n { div *= 10 }
+            var rest = max(0, v)
+            if rest >= div * 10 { for d in String(rest).utf8 { out.append(d) }; return }
+            while div > 0 { out.append(UInt8(48 + rest / div)); rest %= div; div /= 10 }
         }
-        let us = String(micros)
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))."
-            + String(repeating: "0", count: 6 - us.count) + us + "Z"
+        digits(Int(parts.tm_year) + 1900, 4); out.append(45)
+        digits(Int(parts.tm_mon) + 1, 2); out.append(45)
+        digits(Int(parts.tm_mday), 2); out.append(84)
+        digits(Int(parts.tm_hour), 2); out.append(58)
+        digits(Int(parts.tm_min), 2); out.append(58)
+        digits(Int(parts.tm_sec), 2); out.append(46)
+        digits(micros, 6); out.append(90)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Monotonic seconds, for timing.
