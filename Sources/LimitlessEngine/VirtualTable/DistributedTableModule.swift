@@ -519,19 +519,43 @@ final class VirtualCursor {
     /// One open scan per shard that may hold matching rows; rows are merged in rowid order so
     /// a scan of a sharded table meets rows in the order one database would (rowids are
     /// allocated cluster-wide, see `VirtualTable.insert`).
-    var scans: [(shard: Int, statement: Statement)] = []
+    var scans: [(shard: Int, statement: Statement, gate: ConnectionGate)] = []
     var alive: [Bool] = []
     var currentIndex = -1
     var statementSQL = ""
     var eof = true
 
+    /// A scan starts on the router's thread (a lookup or a small table costs no thread); once
+    /// it has returned `parallelAfter` rows of a read-only statement, each shard's statement
+    /// moves to a `RowProducer` that steps it on a worker thread, and the cursor merges their
+    /// batches instead. `heads[i]` is shard i's current batch and row in that mode.
+    var producers: [RowProducer<PackedRows>?] = []
+    var heads: [(batch: PackedRows, row: Int)?] = []
+    var streaming = false
+    var rowsReturned = 0
+    /// Rows a scan returns on the router's thread before its shards get producers
+    /// (LIMITLESS_STREAM_AFTER overrides it; 0 turns the producers off).
+    static let parallelAfter: Int = {
+        if let v = getenv("LIMITLESS_STREAM_AFTER"), let n = Int(String(cString: v)) { return n }
+        return 512
+    }()
+
     init(table: VirtualTable) { self.table = table }
 
     func close() {
-        for (shard, s) in scans { table.engine.returnScan(s, shard: shard, sql: statementSQL) }
+        for p in producers { p?.stop() }
+        producers = []
+        heads = []
+        streaming = false
+        for (shard, s, gate) in scans {
+            gate.lock()
+            table.engine.returnScan(s, shard: shard, sql: statementSQL)
+            gate.unlock()
+        }
         scans = []
         alive = []
         currentIndex = -1
+        rowsReturned = 0
     }
 
     func filter(plan: String, argc: Int, argv: UnsafeMutablePointer<OpaquePointer?>?) throws {
@@ -582,8 +606,11 @@ final class VirtualCursor {
         statementSQL = sql
         let started = table.engine.explainRecorder != nil ? monotonicNanos() : 0
         for shard in shards {
+            let gate = ConnectionGate.of(try table.engine.shard(shard))
+            gate.lock()
+            defer { gate.unlock() }
             let s = try table.engine.borrowScan(shard: shard, sql: sql)
-            scans.append((shard, s))
+            scans.append((shard, s, gate))
             for (i, v) in binds.enumerated() { s.bindValue(v, at: i + 1) }
             alive.append(try s.step())
         }
@@ -597,12 +624,26 @@ final class VirtualCursor {
     /// EXPLAIN ANALYZE's counters for this scan (nil unless EXPLAIN ANALYZE is running).
     var stat: ScanStatistics?
 
+    private func headRowid(_ i: Int) -> Int64 {
+        if streaming {
+            let h = heads[i]!
+            return h.batch.rowids[h.row]
+        }
+        scans[i].gate.lock()
+        defer { scans[i].gate.unlock() }
+        return sqlite3_column_int64(scans[i].statement.handle, 0)
+    }
+
     private func pick() {
         var best = -1
         var bestRowid = Int64.max
-        for i in scans.indices where alive[i] {
-            let r = sqlite3_column_int64(scans[i].statement.handle, 0)
-            if best < 0 || r < bestRowid { best = i; bestRowid = r }
+        if scans.count == 1 {
+            if alive[0] { best = 0 }
+        } else {
+            for i in scans.indices where alive[i] {
+                let r = headRowid(i)
+                if best < 0 || r < bestRowid { best = i; bestRowid = r }
+            }
         }
         currentIndex = best
         eof = best < 0
@@ -612,9 +653,55 @@ final class VirtualCursor {
     func next() throws {
         guard currentIndex >= 0 else { eof = true; return }
         let started = stat != nil ? monotonicNanos() : 0
-        alive[currentIndex] = try scans[currentIndex].statement.step()
+        let i = currentIndex
+        if streaming {
+            var h = heads[i]!
+            h.row += 1
+            if h.row < h.batch.count {
+                heads[i] = h
+            } else if let batch = try producers[i]!.take() {
+                heads[i] = (batch, 0)
+            } else {
+                heads[i] = nil
+                alive[i] = false
+            }
+        } else {
+            scans[i].gate.lock()
+            defer { scans[i].gate.unlock() }
+            alive[i] = try scans[i].statement.step()
+        }
+        rowsReturned += 1
+        if !streaming && rowsReturned == VirtualCursor.parallelAfter && readOnlyStatement() {
+            try startProducers()
+        }
         if let stat { stat.nanos += monotonicNanos() - started }
         pick()
+    }
+
+    /// True when every statement running on the router connection only reads: the shard
+    /// connections then see no writes (xUpdate, commit) until this scan's statement ends.
+    private func readOnlyStatement() -> Bool {
+        let db = table.engine.router.handle
+        var s = sqlite3_next_stmt(db, nil)
+        while let stmt = s {
+            if sqlite3_stmt_busy(stmt) != 0 && sqlite3_stmt_readonly(stmt) == 0 { return false }
+            s = sqlite3_next_stmt(db, stmt)
+        }
+        return true
+    }
+
+    /// Hands every shard statement that still has rows (each sits on its next unread row) to
+    /// a producer thread, then waits for their first batches.
+    private func startProducers() throws {
+        producers = Array(repeating: nil, count: scans.count)
+        heads = Array(repeating: nil, count: scans.count)
+        for i in scans.indices where alive[i] {
+            producers[i] = RowProducer<PackedRows>(statement: scans[i].statement, db: scans[i].statement.db, onRow: true)
+        }
+        streaming = true
+        for i in scans.indices where alive[i] {
+            if let batch = try producers[i]!.take() { heads[i] = (batch, 0) } else { alive[i] = false }
+        }
     }
 
     func column(_ ctx: OpaquePointer?, _ i: Int) {
@@ -622,12 +709,20 @@ final class VirtualCursor {
         // key, whose value tells xUpdate where the row lives.
         if sqlite3_vtab_nochange(ctx) != 0 && !table.info.keyIndexes.contains(i) { return }
         guard currentIndex >= 0 else { sqlite3_result_null(ctx); return }
-        sqlite3_result_value(ctx, sqlite3_column_value(scans[currentIndex].statement.handle, Int32(i + 1)))
+        if streaming {
+            let h = heads[currentIndex]!
+            h.batch.result(ctx, row: h.row, column: i)
+            return
+        }
+        let scan = scans[currentIndex]
+        scan.gate.lock()
+        sqlite3_result_value(ctx, sqlite3_column_value(scan.statement.handle, Int32(i + 1)))
+        scan.gate.unlock()
     }
 
     var rowid: Int64 {
         guard currentIndex >= 0 else { return 0 }
-        let r = sqlite3_column_int64(scans[currentIndex].statement.handle, 0)
+        let r = headRowid(currentIndex)
         if table.info.placement == .sharded { table.remember(rowid: r, shard: scans[currentIndex].shard) }
         return r
     }
