@@ -39,7 +39,7 @@ import LimitlessSupport
         let p = RowProducer<PackedRows>(statement: s, db: db)
         defer { p.stop() }
         let b = try #require(try p.take())
-        #expect(b.count == 1 && b.rowids == [7])
+        #expect(b.count == 1 && b.rowids[0] == 7)
         let values = (0..<8).map { b.value(row: 0, column: $0) }
         #expect(values == [.null, .integer(Int64.min), .real(2.5), .text("a\u{0}b"), .blob([]), .blob([0, 255]), .text(""), .real(1e300)])
         #expect(try p.take() == nil)

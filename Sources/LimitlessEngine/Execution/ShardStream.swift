@@ -26,6 +26,34 @@ final class ConnectionGate: @unchecked Sendable {
     func lock() { pthread_mutex_lock(mutex) }
     func unlock() { pthread_mutex_unlock(mutex) }
 
+    /// Locks when a producer may be stepping a statement of some connection; true if it did
+    /// (then call `unlock()`). A thread consumes only the producers it started, so when it sees
+    /// none running anywhere, none runs on its connections and it is their only user.
+    @inline(__always) func lockIfShared() -> Bool {
+        if ConnectionGate.running.pointee == 0 { return false }
+        lock()
+        return true
+    }
+
+    /// Producers running in the process (changed under the registry's mutex).
+    nonisolated(unsafe) static let running: UnsafeMutablePointer<Int> = {
+        let p = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+        p.initialize(to: 0)
+        return p
+    }()
+
+    static func producerStarted() {
+        pthread_mutex_lock(registryMutex)
+        running.pointee += 1
+        pthread_mutex_unlock(registryMutex)
+    }
+
+    static func producerEnded() {
+        pthread_mutex_lock(registryMutex)
+        running.pointee -= 1
+        pthread_mutex_unlock(registryMutex)
+    }
+
     /// The gate of a connection (one per sqlite3 handle, made on first use).
     static func of(_ db: Database) -> ConnectionGate {
         let key = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(db.handle)))
@@ -64,93 +92,117 @@ enum RowStreamLimits {
 
 /// Rows of one shard statement packed into one byte buffer: the statement's column 0 is the
 /// rowid (kept apart, the merge key), the others are tagged values. Handing a value back to
-/// SQLite copies its bytes, so a batch costs a few allocations, not one per value.
-struct PackedRows: RowBatch {
+/// SQLite copies its bytes, so a batch costs a few allocations, not one per value. A class over
+/// raw memory: the cursor reads it on every column of every row, without copies or
+/// reference counting per access.
+final class PackedRows: RowBatch {
     let columns: Int
-    private(set) var rowids: [Int64] = []
-    private(set) var data: [UInt8] = []
-    /// Where each value starts in `data`, row by row (columns per row, rowid excluded).
-    private(set) var offsets: [Int32] = []
+    /// Row i's rowid; row i's value c starts at `data + offsets[i * columns + c]`.
+    let rowids: UnsafeMutablePointer<Int64>
+    let offsets: UnsafeMutablePointer<Int32>
+    private(set) var data: UnsafeMutableRawPointer
+    private var capacity: Int
+    private var used = 0
+    private(set) var count = 0
 
     private static let null: UInt8 = 0, integer: UInt8 = 1, real: UInt8 = 2, text: UInt8 = 3, blob: UInt8 = 4
 
     init(columns: Int) {
         self.columns = max(columns - 1, 0)
-        rowids.reserveCapacity(RowStreamLimits.batchRows)
-        offsets.reserveCapacity(RowStreamLimits.batchRows * self.columns)
+        rowids = .allocate(capacity: RowStreamLimits.batchRows)
+        offsets = .allocate(capacity: RowStreamLimits.batchRows * max(self.columns, 1))
+        capacity = RowStreamLimits.batchBytes + 1024
+        data = .allocate(byteCount: capacity, alignment: 8)
     }
 
-    var count: Int { rowids.count }
-    var bytes: Int { data.count + offsets.count * 4 + rowids.count * 8 }
+    deinit {
+        rowids.deallocate()
+        offsets.deallocate()
+        data.deallocate()
+    }
 
-    mutating func append(_ s: Statement) {
+    var bytes: Int { used }
+
+    private func reserve(_ n: Int) {
+        if used + n <= capacity { return }
+        var c = capacity * 2
+        while c < used + n { c *= 2 }
+        let d = UnsafeMutableRawPointer.allocate(byteCount: c, alignment: 8)
+        d.copyMemory(from: data, byteCount: used)
+        data.deallocate()
+        data = d
+        capacity = c
+    }
+
+    func append(_ s: Statement) {
         let h = s.handle
-        rowids.append(sqlite3_column_int64(h, 0))
+        rowids[count] = sqlite3_column_int64(h, 0)
+        let base = count * columns
         for c in 0..<columns {
             let i = Int32(c + 1)
-            offsets.append(Int32(truncatingIfNeeded: data.count))
             switch sqlite3_column_type(h, i) {
             case SQLITE_INTEGER:
-                data.append(PackedRows.integer)
-                var v = sqlite3_column_int64(h, i)
-                withUnsafeBytes(of: &v) { data.append(contentsOf: $0) }
+                reserve(9)
+                offsets[base + c] = Int32(truncatingIfNeeded: used)
+                data.storeBytes(of: PackedRows.integer, toByteOffset: used, as: UInt8.self)
+                (data + used + 1).storeBytes(of: sqlite3_column_int64(h, i), as: Int64.self)
+                used += 9
             case SQLITE_FLOAT:
-                data.append(PackedRows.real)
-                var v = sqlite3_column_double(h, i)
-                withUnsafeBytes(of: &v) { data.append(contentsOf: $0) }
-            case SQLITE_TEXT:
-                data.append(PackedRows.text)
-                let p = sqlite3_column_text(h, i)
-                var n = Int32(sqlite3_column_bytes(h, i))
-                withUnsafeBytes(of: &n) { data.append(contentsOf: $0) }
-                if let p, n > 0 { data.append(contentsOf: UnsafeBufferPointer(start: p, count: Int(n))) }
-            case SQLITE_BLOB:
-                data.append(PackedRows.blob)
-                let p = sqlite3_column_blob(h, i)
-                var n = Int32(sqlite3_column_bytes(h, i))
-                withUnsafeBytes(of: &n) { data.append(contentsOf: $0) }
-                if let p, n > 0 { data.append(contentsOf: UnsafeRawBufferPointer(start: p, count: Int(n))) }
+                reserve(9)
+                offsets[base + c] = Int32(truncatingIfNeeded: used)
+                data.storeBytes(of: PackedRows.real, toByteOffset: used, as: UInt8.self)
+                (data + used + 1).storeBytes(of: sqlite3_column_double(h, i), as: Double.self)
+                used += 9
+            case let t where t == SQLITE_TEXT || t == SQLITE_BLOB:
+                let p: UnsafeRawPointer? = t == SQLITE_TEXT ? sqlite3_column_text(h, i).map { UnsafeRawPointer($0) } : sqlite3_column_blob(h, i)
+                let n = Int(sqlite3_column_bytes(h, i))
+                reserve(5 + n)
+                offsets[base + c] = Int32(truncatingIfNeeded: used)
+                data.storeBytes(of: t == SQLITE_TEXT ? PackedRows.text : PackedRows.blob, toByteOffset: used, as: UInt8.self)
+                (data + used + 1).storeBytes(of: Int32(n), as: Int32.self)
+                if let p, n > 0 { (data + used + 5).copyMemory(from: p, byteCount: n) }
+                used += 5 + n
             default:
-                data.append(PackedRows.null)
+                reserve(1)
+                offsets[base + c] = Int32(truncatingIfNeeded: used)
+                data.storeBytes(of: PackedRows.null, toByteOffset: used, as: UInt8.self)
+                used += 1
             }
         }
+        count += 1
     }
 
     /// Hands value `column` of row `row` to SQLite as a function result (a copy).
     func result(_ ctx: OpaquePointer?, row: Int, column: Int) {
-        let at = Int(offsets[row * columns + column])
-        data.withUnsafeBytes { raw in
-            let payload = raw.baseAddress! + at + 1
-            switch raw[at] {
-            case PackedRows.integer: sqlite3_result_int64(ctx, payload.loadUnaligned(as: Int64.self))
-            case PackedRows.real: sqlite3_result_double(ctx, payload.loadUnaligned(as: Double.self))
-            case PackedRows.text:
-                let n = payload.loadUnaligned(as: Int32.self)
-                sqlite3_result_text(ctx, (payload + 4).assumingMemoryBound(to: CChar.self), n, SQLITE_TRANSIENT_PTR)
-            case PackedRows.blob:
-                let n = payload.loadUnaligned(as: Int32.self)
-                if n == 0 { sqlite3_result_zeroblob(ctx, 0) } else { sqlite3_result_blob(ctx, payload + 4, n, SQLITE_TRANSIENT_PTR) }
-            default: sqlite3_result_null(ctx)
-            }
+        let at = data + Int(offsets[row * columns + column])
+        let payload = at + 1
+        switch at.load(as: UInt8.self) {
+        case PackedRows.integer: sqlite3_result_int64(ctx, payload.loadUnaligned(as: Int64.self))
+        case PackedRows.real: sqlite3_result_double(ctx, payload.loadUnaligned(as: Double.self))
+        case PackedRows.text:
+            let n = payload.loadUnaligned(as: Int32.self)
+            sqlite3_result_text(ctx, (payload + 4).assumingMemoryBound(to: CChar.self), n, SQLITE_TRANSIENT_PTR)
+        case PackedRows.blob:
+            let n = payload.loadUnaligned(as: Int32.self)
+            if n == 0 { sqlite3_result_zeroblob(ctx, 0) } else { sqlite3_result_blob(ctx, payload + 4, n, SQLITE_TRANSIENT_PTR) }
+        default: sqlite3_result_null(ctx)
         }
     }
 
-    /// The value as the engine's `SQLValue` (tests and EXPLAIN use it).
+    /// The value as the engine's `SQLValue` (tests read batches through it).
     func value(row: Int, column: Int) -> SQLValue {
-        let at = Int(offsets[row * columns + column])
-        return data.withUnsafeBytes { raw -> SQLValue in
-            let payload = raw.baseAddress! + at + 1
-            switch raw[at] {
-            case PackedRows.integer: return .integer(payload.loadUnaligned(as: Int64.self))
-            case PackedRows.real: return .real(payload.loadUnaligned(as: Double.self))
-            case PackedRows.text:
-                let n = Int(payload.loadUnaligned(as: Int32.self))
-                return .text(String(decoding: UnsafeRawBufferPointer(start: payload + 4, count: n), as: UTF8.self))
-            case PackedRows.blob:
-                let n = Int(payload.loadUnaligned(as: Int32.self))
-                return .blob(Array(UnsafeRawBufferPointer(start: payload + 4, count: n)))
-            default: return .null
-            }
+        let at = data + Int(offsets[row * columns + column])
+        let payload = at + 1
+        switch at.load(as: UInt8.self) {
+        case PackedRows.integer: return .integer(payload.loadUnaligned(as: Int64.self))
+        case PackedRows.real: return .real(payload.loadUnaligned(as: Double.self))
+        case PackedRows.text:
+            let n = Int(payload.loadUnaligned(as: Int32.self))
+            return .text(String(decoding: UnsafeRawBufferPointer(start: payload + 4, count: n), as: UTF8.self))
+        case PackedRows.blob:
+            let n = Int(payload.loadUnaligned(as: Int32.self))
+            return .blob(Array(UnsafeRawBufferPointer(start: payload + 4, count: n)))
+        default: return .null
         }
     }
 }
@@ -220,6 +272,7 @@ final class RowProducer<Batch: RowBatch>: @unchecked Sendable {
         // No thread: `take()` fills batches itself, on the caller's thread. The worker holds
         // the producer until it ends.
         thread = spawnThread { [self] in self.work() }
+        if thread != nil { ConnectionGate.producerStarted() }
     }
 
     deinit {
@@ -337,6 +390,7 @@ final class RowProducer<Batch: RowBatch>: @unchecked Sendable {
         pthread_mutex_unlock(mutex)
         pthread_join(tid, nil)
         thread = nil
+        ConnectionGate.producerEnded()
     }
 }
 

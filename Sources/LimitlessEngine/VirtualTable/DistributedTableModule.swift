@@ -520,6 +520,11 @@ final class VirtualCursor {
     /// a scan of a sharded table meets rows in the order one database would (rowids are
     /// allocated cluster-wide, see `VirtualTable.insert`).
     var scans: [(shard: Int, statement: Statement, gate: ConnectionGate)] = []
+    /// The scans' statement handles, and their connections' gates (hot paths read these).
+    var handles: [OpaquePointer] = []
+    var gates: [ConnectionGate] = []
+    /// How many producers run in the process (`ConnectionGate.running`).
+    private let running = ConnectionGate.running
     var alive: [Bool] = []
     var currentIndex = -1
     var statementSQL = ""
@@ -528,9 +533,14 @@ final class VirtualCursor {
     /// A scan starts on the router's thread (a lookup or a small table costs no thread); once
     /// it has returned `parallelAfter` rows of a read-only statement, each shard's statement
     /// moves to a `RowProducer` that steps it on a worker thread, and the cursor merges their
-    /// batches instead. `heads[i]` is shard i's current batch and row in that mode.
+    /// batches instead. In that mode shard i's current batch, row and rowid are
+    /// `batches[i]`, `rows[i]`, `headRowids[i]`; `current` is the batch of the row the cursor is on.
     var producers: [RowProducer<PackedRows>?] = []
-    var heads: [(batch: PackedRows, row: Int)?] = []
+    var batches: [PackedRows?] = []
+    var rows: [Int] = []
+    var headRowids: [Int64] = []
+    var current: PackedRows?
+    var currentRow = 0
     var streaming = false
     var rowsReturned = 0
     /// Rows a scan returns on the router's thread before its shards get producers
@@ -545,14 +555,19 @@ final class VirtualCursor {
     func close() {
         for p in producers { p?.stop() }
         producers = []
-        heads = []
+        batches = []
+        rows = []
+        headRowids = []
+        current = nil
         streaming = false
         for (shard, s, gate) in scans {
-            gate.lock()
+            let locked = gate.lockIfShared()
             table.engine.returnScan(s, shard: shard, sql: statementSQL)
-            gate.unlock()
+            if locked { gate.unlock() }
         }
         scans = []
+        handles = []
+        gates = []
         alive = []
         currentIndex = -1
         rowsReturned = 0
@@ -607,10 +622,12 @@ final class VirtualCursor {
         let started = table.engine.explainRecorder != nil ? monotonicNanos() : 0
         for shard in shards {
             let gate = ConnectionGate.of(try table.engine.shard(shard))
-            gate.lock()
-            defer { gate.unlock() }
+            let locked = gate.lockIfShared()
+            defer { if locked { gate.unlock() } }
             let s = try table.engine.borrowScan(shard: shard, sql: sql)
             scans.append((shard, s, gate))
+            handles.append(s.handle)
+            gates.append(gate)
             for (i, v) in binds.enumerated() { s.bindValue(v, at: i + 1) }
             alive.append(try s.step())
         }
@@ -625,28 +642,41 @@ final class VirtualCursor {
     var stat: ScanStatistics?
 
     private func headRowid(_ i: Int) -> Int64 {
-        if streaming {
-            let h = heads[i]!
-            return h.batch.rowids[h.row]
-        }
-        scans[i].gate.lock()
-        defer { scans[i].gate.unlock() }
-        return sqlite3_column_int64(scans[i].statement.handle, 0)
+        if streaming { return headRowids[i] }
+        if running.pointee == 0 { return sqlite3_column_int64(handles[i], 0) }
+        let gate = gates[i]
+        gate.lock()
+        defer { gate.unlock() }
+        return sqlite3_column_int64(handles[i], 0)
     }
 
     private func pick() {
         var best = -1
         var bestRowid = Int64.max
-        if scans.count == 1 {
+        let alive = self.alive
+        if alive.count == 1 {
             if alive[0] { best = 0 }
+        } else if streaming {
+            let heads = headRowids
+            for i in alive.indices where alive[i] && (best < 0 || heads[i] < bestRowid) { best = i; bestRowid = heads[i] }
+        } else if running.pointee == 0 {
+            let handles = self.handles
+            for i in alive.indices where alive[i] {
+                let r = sqlite3_column_int64(handles[i], 0)
+                if best < 0 || r < bestRowid { best = i; bestRowid = r }
+            }
         } else {
-            for i in scans.indices where alive[i] {
+            for i in alive.indices where alive[i] {
                 let r = headRowid(i)
                 if best < 0 || r < bestRowid { best = i; bestRowid = r }
             }
         }
         currentIndex = best
         eof = best < 0
+        if streaming && best >= 0 {
+            current = batches[best]
+            currentRow = rows[best]
+        }
         if best >= 0 { stat?.rows += 1 }
     }
 
@@ -655,19 +685,11 @@ final class VirtualCursor {
         let started = stat != nil ? monotonicNanos() : 0
         let i = currentIndex
         if streaming {
-            var h = heads[i]!
-            h.row += 1
-            if h.row < h.batch.count {
-                heads[i] = h
-            } else if let batch = try producers[i]!.take() {
-                heads[i] = (batch, 0)
-            } else {
-                heads[i] = nil
-                alive[i] = false
-            }
+            try advance(i)
         } else {
-            scans[i].gate.lock()
-            defer { scans[i].gate.unlock() }
+            let gate = gates[i]
+            let locked = gate.lockIfShared()
+            defer { if locked { gate.unlock() } }
             alive[i] = try scans[i].statement.step()
         }
         rowsReturned += 1
@@ -676,6 +698,25 @@ final class VirtualCursor {
         }
         if let stat { stat.nanos += monotonicNanos() - started }
         pick()
+    }
+
+    /// Moves shard i's head to its next row, taking the next batch when one is used up.
+    private func advance(_ i: Int) throws {
+        let row = rows[i] + 1
+        if let b = batches[i], row < b.count {
+            rows[i] = row
+            headRowids[i] = b.rowids[row]
+            return
+        }
+        current = nil
+        batches[i] = nil
+        if let b = try producers[i]!.take() {
+            batches[i] = b
+            rows[i] = 0
+            headRowids[i] = b.rowids[0]
+        } else {
+            alive[i] = false
+        }
     }
 
     /// True when every statement running on the router connection only reads: the shard
@@ -694,14 +735,14 @@ final class VirtualCursor {
     /// a producer thread, then waits for their first batches.
     private func startProducers() throws {
         producers = Array(repeating: nil, count: scans.count)
-        heads = Array(repeating: nil, count: scans.count)
+        batches = Array(repeating: nil, count: scans.count)
+        rows = Array(repeating: -1, count: scans.count)
+        headRowids = Array(repeating: 0, count: scans.count)
         for i in scans.indices where alive[i] {
             producers[i] = RowProducer<PackedRows>(statement: scans[i].statement, db: scans[i].statement.db, onRow: true)
         }
         streaming = true
-        for i in scans.indices where alive[i] {
-            if let batch = try producers[i]!.take() { heads[i] = (batch, 0) } else { alive[i] = false }
-        }
+        for i in scans.indices where alive[i] { try advance(i) }
     }
 
     func column(_ ctx: OpaquePointer?, _ i: Int) {
@@ -710,14 +751,17 @@ final class VirtualCursor {
         if sqlite3_vtab_nochange(ctx) != 0 && !table.info.keyIndexes.contains(i) { return }
         guard currentIndex >= 0 else { sqlite3_result_null(ctx); return }
         if streaming {
-            let h = heads[currentIndex]!
-            h.batch.result(ctx, row: h.row, column: i)
+            current?.result(ctx, row: currentRow, column: i)
             return
         }
-        let scan = scans[currentIndex]
-        scan.gate.lock()
-        sqlite3_result_value(ctx, sqlite3_column_value(scan.statement.handle, Int32(i + 1)))
-        scan.gate.unlock()
+        if running.pointee == 0 {
+            sqlite3_result_value(ctx, sqlite3_column_value(handles[currentIndex], Int32(i + 1)))
+            return
+        }
+        let gate = gates[currentIndex]
+        gate.lock()
+        sqlite3_result_value(ctx, sqlite3_column_value(handles[currentIndex], Int32(i + 1)))
+        gate.unlock()
     }
 
     var rowid: Int64 {
