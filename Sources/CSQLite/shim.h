@@ -16,4 +16,9 @@ static inline int limitless_sqlite3_config_defensive(sqlite3 *db, int on) {
 static inline int limitless_sqlite3_enable_triggers(sqlite3 *db, int on) {
     return sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, on, (int *)0);
 }
+// Before the library is first used: no memory statistics (each allocation would take a global
+// mutex to count itself; nothing here reads the counts).
+static inline int limitless_sqlite3_disable_memstatus(void) {
+    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
 #endif

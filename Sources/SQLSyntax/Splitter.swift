@@ -56,6 +56,16 @@ enum Splitter {
         /* 7 END     */ 1, 7, 5, 5, 5, 5, 5, 5,
     ]
 
+    /// Bytes that can end a run of plain text inside a statement: `;`, quotes, brackets and
+    /// the first characters of comments.
+    static let special: [Bool] = (0..<256).map { b in
+        [59, 39, 34, 96, 91, 45, 47].contains(b)
+    }
+
+    @inline(__always) static func isSpace(_ c: UInt8) -> Bool {
+        c == 32 || c == 13 || c == 9 || c == 10 || c == 12
+    }
+
     @inline(__always) static func idChar(_ c: UInt8) -> Bool {
         (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c == 95 || c == 36 || c >= 0x80
     }
@@ -156,6 +166,19 @@ enum Splitter {
             stmtStart = -1; stmtEnd = -1
         }
         while i < p.count {
+            if state == 2 {
+                // Inside a plain statement only `;`, quotes and comments change anything: skip
+                // the bytes between them without reading tokens.
+                var j = i
+                while j < p.count && !Splitter.special[Int(p[j])] { j += 1 }
+                if j > i {
+                    var last = j
+                    while last > i && Splitter.isSpace(p[last - 1]) { last -= 1 }
+                    if last > i { stmtEnd = last }
+                    i = j
+                    continue
+                }
+            }
             let (cls, end, _) = token(p, i)
             guard let cls else {
                 // unterminated string/comment: the rest belongs to the current statement

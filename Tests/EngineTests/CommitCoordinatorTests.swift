@@ -72,7 +72,7 @@ import Glibc
         capture.attach()
         try shard.exec(Self.work)
         capture.detach()
-        let txid = try coordinator.decide([(id: 2, redo: capture.records)])
+        let txid = try coordinator.decide([(id: 2, redo: capture.payload)])
         try shard.exec("ROLLBACK")
         #expect(try coordinator.hasPendingDecisions())
         #expect(try coordinator.pendingDecisions().map(\.0) == [txid])
@@ -104,7 +104,7 @@ import Glibc
         capture.attach()
         try shard.exec("INSERT INTO t VALUES (1, 'kept')")
         capture.detach()
-        let txid = try coordinator.decide([(id: 1, redo: capture.records)])
+        let txid = try coordinator.decide([(id: 1, redo: capture.payload)])
         try shard.exec("ROLLBACK")  // the participant's commit, lost to the power cut
         coordinator.writeState(boot: "an-earlier-boot", busy: false)
         #expect(try coordinator.pendingDecisions().map(\.0) == [txid])
@@ -118,7 +118,7 @@ import Glibc
         let dir = Self.tempDir()
         defer { try? Files.removeTree(dir) }
         try ShardGroupStorage.create(directory: dir, shardCount: 2, routerCount: 1)
-        var parts: [(id: Int, db: Database, redo: [RedoRecord])] = []
+        var parts: [(id: Int, db: Database, redo: RedoPayload)] = []
         var dbs: [Database] = []
         for n in 1...2 {
             let db = try Database(path: Files.join(dir, ShardGroupStorage.shardFileName(n)))
@@ -132,13 +132,79 @@ import Glibc
             c.attach()
             try db.exec("UPDATE acct SET balance = balance \(i == 0 ? "-" : "+") 30")
             c.detach()
-            parts.append((id: i + 1, db: db, redo: c.records))
+            parts.append((id: i + 1, db: db, redo: c.payload))
         }
         let coordinator = try CommitCoordinator(directory: dir)
         try coordinator.recover()  // a first open checks the boot's state
         try coordinator.commit(parts)
         #expect(try dbs[0].query("SELECT balance FROM acct") == [[.integer(70)]])
         #expect(try dbs[1].query("SELECT balance FROM acct") == [[.integer(130)]])
+        #expect(!(try coordinator.hasPendingDecisions()))
+    }
+
+    /// The pre-update hook encodes each change as it happens: rows of a rowid table are named by
+    /// rowid when deleted or replaced, a WITHOUT ROWID table's old values carry its key, and
+    /// ROLLBACK TO's truncation drops exactly the records after the mark.
+    @Test func captureRecordsEachChangeAndTruncatesToAMark() throws {
+        let db = try Database(path: ":memory:", create: true)
+        try db.exec("CREATE TABLE t (k INTEGER PRIMARY KEY, v); CREATE TABLE w (a TEXT PRIMARY KEY, b) WITHOUT ROWID")
+        let c = RedoCapture(db: db)
+        c.attach()
+        try db.exec("BEGIN")
+        try db.exec("INSERT INTO t VALUES (1, 'x'), (2, x'00ff'); INSERT INTO w VALUES ('k', 2.5)")
+        try db.exec("UPDATE t SET v = NULL WHERE k = 1; UPDATE w SET b = -3; DELETE FROM t WHERE k = 2; DELETE FROM w")
+        #expect(c.records == [
+            .insert(table: "t", rowid: 1, values: [.integer(1), .text("x")]),
+            .insert(table: "t", rowid: 2, values: [.integer(2), .blob([0, 255])]),
+            .insert(table: "w", rowid: nil, values: [.text("k"), .real(2.5)]),
+            .update(table: "t", oldRowid: 1, oldValues: [], rowid: 1, values: [.integer(1), .null]),
+            .update(table: "w", oldRowid: nil, oldValues: [.text("k"), .real(2.5)], rowid: nil, values: [.text("k"), .integer(-3)]),
+            .delete(table: "t", rowid: 2, oldValues: []),
+            .delete(table: "w", rowid: nil, oldValues: [.text("k"), .integer(-3)]),
+        ])
+        c.truncate(to: 3)
+        #expect(c.count == 3)
+        try db.exec("INSERT INTO t VALUES (9, 'y')")
+        #expect(c.records.map { if case let .insert(t, r, _) = $0 { return "\(t)\(r ?? 0)" } else { return "?" } } == ["t1", "t2", "w0", "t9"])
+        c.reset()
+        #expect(c.isEmpty && c.records.isEmpty)
+        try db.exec("ROLLBACK")
+    }
+
+    /// Markers only matter for decisions still kept: once decisions are forgotten, later
+    /// commits drop their markers, so a participant keeps about two batches of them, not one
+    /// row per transaction forever.
+    @Test func markersOfForgottenDecisionsArePruned() throws {
+        let dir = Self.tempDir()
+        defer { try? Files.removeTree(dir) }
+        try ShardGroupStorage.create(directory: dir, shardCount: 2, routerCount: 1)
+        let dbs = try (1...2).map { n in try Database(path: Files.join(dir, ShardGroupStorage.shardFileName(n))) }
+        for db in dbs { try db.exec("CREATE TABLE c (id INTEGER PRIMARY KEY, n INTEGER); INSERT INTO c VALUES (1, 0)") }
+        let coordinator = try CommitCoordinator(directory: dir)
+        try coordinator.recover()
+        let rounds = CommitCoordinator.forgetBatch * 5
+        for _ in 0..<rounds {
+            var parts: [(id: Int, db: Database, redo: RedoPayload)] = []
+            for (i, db) in dbs.enumerated() {
+                try db.exec("BEGIN IMMEDIATE")
+                let c = RedoCapture(db: db)
+                c.attach()
+                try db.exec("UPDATE c SET n = n + 1")
+                c.detach()
+                parts.append((id: i + 1, db: db, redo: c.payload))
+            }
+            try coordinator.commit(parts)
+        }
+        for db in dbs {
+            #expect(try db.query("SELECT n FROM c") == [[.integer(Int64(rounds))]])
+            guard case let .integer(markers)? = try db.query("SELECT count(*) FROM limitless_applied").first?.first else {
+                Issue.record("no marker count"); continue
+            }
+            #expect(markers <= Int64(2 * CommitCoordinator.forgetBatch + 1), "\(markers) markers after \(rounds) commits")
+            // Every decision still kept has its marker (recovery must find them).
+            let kept = try coordinator.log.query("SELECT txid FROM limitless_commit_decision WHERE participants <> ''")
+            for row in kept { #expect(!(try db.query("SELECT 1 FROM limitless_applied WHERE txid = ?", [row[0]])).isEmpty) }
+        }
         #expect(!(try coordinator.hasPendingDecisions()))
     }
 
@@ -154,27 +220,27 @@ import Glibc
     }
 
     @Test func decisionsKeepEveryPartAndTransactionIdsNeverRepeat() throws {
-        let parts: [(id: Int, redo: [RedoRecord])] = [
-            (id: 0, redo: [.statement("CREATE TABLE t (a)")]),
-            (id: 3, redo: [.insert(table: "t", rowid: 1, values: [.integer(5)])]),
-            (id: 12, redo: []),
+        let parts: [(id: Int, redo: RedoPayload)] = [
+            (id: 0, redo: RedoPayload([.statement("CREATE TABLE t (a)")])),
+            (id: 3, redo: RedoPayload([.insert(table: "t", rowid: 1, values: [.integer(5)])])),
+            (id: 12, redo: RedoPayload([])),
         ]
         let decoded = try CommitCoordinator.decodeParts(CommitCoordinator.encodeParts(parts))
         #expect(decoded.map(\.id) == [0, 3, 12])
-        #expect(try decoded.map { try RedoCodec.decode($0.redo) } == parts.map(\.redo))
+        #expect(try decoded.map { try RedoCodec.decode($0.redo) } == parts.map { $0.redo.records })
         #expect(throws: EngineError.self) { try CommitCoordinator.decodeParts(Array(CommitCoordinator.encodeParts(parts).dropLast(1))) }
 
         let dir = Self.tempDir()
         defer { try? Files.removeTree(dir) }
         try ShardGroupStorage.create(directory: dir, shardCount: 1, routerCount: 1)
         let coordinator = try CommitCoordinator(directory: dir)
-        let first = try coordinator.decide([(id: 1, redo: [])])
+        let first = try coordinator.decide([(id: 1, redo: RedoPayload([]))])
         coordinator.writeState(busy: false)
         try coordinator.forgetDone()
         // Forgetting every decision must not let the next one reuse an id (markers name them).
-        let second = try coordinator.decide([(id: 1, redo: [])])
+        let second = try coordinator.decide([(id: 1, redo: RedoPayload([]))])
         #expect(second > first)
-        #expect(try CommitCoordinator(directory: dir).decide([(id: 1, redo: [])]) > second)
+        #expect(try CommitCoordinator(directory: dir).decide([(id: 1, redo: RedoPayload([]))]) > second)
     }
 
     /// A decision an earlier version wrote (a `limitless_decision` row and one part row per
@@ -201,6 +267,6 @@ import Glibc
         try coordinator.recover()
         #expect(try shard.query("SELECT k, v FROM t") == [[.integer(7), .text("old")]])
         #expect(try shard.query("SELECT txid FROM limitless_applied") == [[.integer(41)]])
-        #expect(try coordinator.decide([(id: 1, redo: [])]) == 42)
+        #expect(try coordinator.decide([(id: 1, redo: RedoPayload([]))]) == 42)
     }
 }

@@ -169,6 +169,52 @@ import LimitlessSupport
     }
 }
 
+extension BulkInsertTests {
+    /// Statements of at least `ClusterEngine.parallelInsertRows` rows insert on the shards in
+    /// parallel: rowids and keys allocated here, and the error of the first failing row, must
+    /// still be what one SQLite database gives for the same statements.
+    @Test func parallelShardInsertsMatchOneDatabase() throws {
+        let f = try PlanFixture(name: "bulkpar")
+        let one = try Database(path: ":memory:", create: true)
+        let schema = """
+            CREATE TABLE t (k INTEGER, v TEXT NOT NULL, c INTEGER CHECK (c >= 0));
+            CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT);
+            """
+        try f.run("""
+            SET rds_aurora.limitless_create_table_mode = 'sharded';
+            SET rds_aurora.limitless_create_table_shard_key = '{"k"}';
+            CREATE TABLE t (k INTEGER, v TEXT NOT NULL, c INTEGER CHECK (c >= 0));
+            SET rds_aurora.limitless_create_table_shard_key = '{"id"}';
+            CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT);
+            """)
+        try one.exec(schema)
+        func values(_ n: Int, _ row: (Int) -> String) -> String { (0..<n).map(row).joined(separator: ", ") }
+        let statements = [
+            "INSERT INTO t (k, v, c) VALUES " + values(200) { "(\($0 * 7 % 50), 'r\($0)', \($0))" },
+            // Row 150 breaks the CHECK, row 120 the NOT NULL: the first one wins.
+            "INSERT INTO t (k, v, c) VALUES " + values(200) { $0 == 120 ? "(\($0), NULL, 1)" : $0 == 150 ? "(\($0), 'x', -1)" : "(\($0), 'y', 2)" },
+            "INSERT INTO t (k, v, c) VALUES " + values(100) { $0 == 90 ? "(1, 'x', -1)" : "(\($0), 'z', 3)" },
+            // INTEGER PRIMARY KEY values left NULL follow the largest one given before them.
+            "INSERT INTO a (id, v) VALUES " + values(100) { $0 == 10 ? "(5000, 'given')" : $0 == 40 ? "(70, 'low')" : "(NULL, 'n\($0)')" },
+            "INSERT INTO a (id, v) VALUES " + values(80) { $0 == 79 ? "(5001, 'taken')" : "(NULL, 'm')" },
+        ]
+        for sql in statements {
+            var expected: String? = nil
+            do { try one.exec(sql) } catch { expected = error.message }
+            do {
+                _ = try f.engine.execute(sql)
+                #expect(expected == nil, "one database failed with \(expected ?? "")")
+            } catch {
+                #expect(expected != nil && error.message.contains(expected!), "\(error.message) vs \(expected ?? "success")")
+            }
+        }
+        for q in ["SELECT rowid, k, v, c FROM t ORDER BY rowid", "SELECT id, v FROM a ORDER BY id"] {
+            #expect(rows(try f.engine.execute(q)) == (try one.query(q)), "\(q)")
+        }
+        f.engine.close()
+    }
+}
+
 @Suite struct DirectDeleteTests {
     func rows(_ r: StatementResult?) -> [[SQLValue]] {
         if case let .rows(_, _, rows)? = r { return rows }

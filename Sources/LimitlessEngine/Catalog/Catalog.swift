@@ -22,6 +22,34 @@ public struct ColumnInfo: Sendable, Equatable {
 }
 
 /// A sharded or reference table: its columns and, when sharded, its key and collocation group.
+/// How a built-in collation sees text: values it calls equal fold to the same text.
+enum TextFold: Equatable {
+    case none      // BINARY (and collations the engine does not know)
+    case nocase    // NOCASE: ASCII letters compare without case
+    case rtrim     // RTRIM: trailing spaces are ignored
+
+    init(collation: String) {
+        switch collation.uppercased() {
+        case "NOCASE": self = .nocase
+        case "RTRIM": self = .rtrim
+        default: self = .none
+        }
+    }
+
+    func apply(_ s: String) -> String {
+        switch self {
+        case .none: return s
+        case .nocase:
+            guard s.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) else { return s }
+            return String(decoding: s.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
+        case .rtrim:
+            var bytes = Array(s.utf8)
+            while bytes.last == 32 { bytes.removeLast() }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+}
+
 public final class TableInfo: @unchecked Sendable {
     public var gid: Int64
     public var name: String
@@ -30,6 +58,12 @@ public final class TableInfo: @unchecked Sendable {
     public var collocationID: Int64
     public var columns: [ColumnInfo]
     var keyIndexes: [Int] = []
+    /// For each key column, how its collation folds text before the key is hashed (see
+    /// `ClusterEngine.shard(forKey:of:)`); empty when every key column is BINARY.
+    var keyFolds: [TextFold] = []
+    /// The name that reaches the rowid in SQL sent to the shards: `rowid`, unless a column has
+    /// that name (then `_rowid_`, then `oid`, as SQLite resolves them).
+    var rowidName = "rowid"
 
     init(gid: Int64, name: String, placement: TablePlacement, shardKey: [String], collocationID: Int64, columns: [ColumnInfo]) {
         self.gid = gid; self.name = name; self.placement = placement
@@ -39,6 +73,15 @@ public final class TableInfo: @unchecked Sendable {
 
     func resolveKey() {
         keyIndexes = shardKey.compactMap { k in columns.firstIndex { $0.name.lowercased() == k.lowercased() } }
+        let folds = keyIndexes.map { TextFold(collation: columns[$0].collation) }
+        keyFolds = folds.allSatisfy { $0 == .none } ? [] : folds
+        rowidName = TableInfo.rowidName(columns.map(\.name))
+    }
+
+    /// The first of SQLite's names for the rowid that no column of `columns` takes.
+    static func rowidName(_ columns: [String]) -> String {
+        let taken = Set(columns.map { $0.lowercased() })
+        return ["rowid", "_rowid_", "oid"].first { !taken.contains($0) } ?? "rowid"
     }
 
     /// The column that is an alias of the rowid (a lone `INTEGER PRIMARY KEY`), if any.
@@ -143,7 +186,7 @@ final class Catalog {
                   case let .text(key) = row[3], case let .integer(coll) = row[4], case let .text(cols) = row[5] else { continue }
             let keys = (try? JSON.parse(key).arrayValue?.compactMap { $0.stringValue }) ?? []
             tables[name.lowercased()] = TableInfo(gid: gid, name: name, placement: TablePlacement(rawValue: p) ?? .reference,
-                                                  shardKey: keys ?? [], collocationID: coll, columns: TableInfo.columns(fromJSON: cols))
+                                                  shardKey: keys, collocationID: coll, columns: TableInfo.columns(fromJSON: cols))
         }
         loadedRangeMaps = [:]
         rangeSource = db

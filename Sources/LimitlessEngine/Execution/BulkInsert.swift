@@ -151,11 +151,15 @@ struct BulkInsertStatement: Equatable {
 }
 
 extension ClusterEngine {
+    /// A bulk INSERT of at least this many rows over several shards inserts on the shards in
+    /// parallel (fewer rows are not worth starting threads for).
+    static let parallelInsertRows = 64
+
     /// The shard INSERT the virtual table and the bulk path send (`rowid` first when the table
     /// has no INTEGER PRIMARY KEY and the rowid is allocated here).
     static func shardInsertSQL(_ info: TableInfo, conflict: String, withRowid: Bool) -> String {
         let cols = info.columns.filter { !$0.isGenerated }
-        return "INSERT \(conflict)INTO \(quoteIdentifier(info.name))(" + (withRowid ? "rowid, " : "") +
+        return "INSERT \(conflict)INTO \(quoteIdentifier(info.name))(" + (withRowid ? info.rowidName + ", " : "") +
             cols.map { quoteIdentifier($0.name) }.joined(separator: ", ") + ") VALUES(" + (withRowid ? "?, " : "") +
             cols.map { _ in "?" }.joined(separator: ", ") + ")"
     }
@@ -186,53 +190,94 @@ extension ClusterEngine {
         // With savepoints open, the general path mirrors them on the shards the statement joins.
         guard routerSavepoints.isEmpty, openSavepoints.isEmpty else { return nil }
         try directWriteTransaction(info) { (join: (Int) throws(EngineError) -> Database) throws(EngineError) in
-            let sqlText = ClusterEngine.shardInsertSQL(info, conflict: "", withRowid: alias == nil)
-            var statements = [Statement?](repeating: nil, count: catalog.shardCount + 1)
-            var connections = [Database?](repeating: nil, count: catalog.shardCount + 1)
+            // Route every row first (its shard, and the rowid or INTEGER PRIMARY KEY value
+            // allocated here), then insert each shard's rows — the shards in parallel.
+            let rows = stmt.rowCount
+            var allocated = [Int64](repeating: 0, count: rows)   // the rowid or key given here, 0 if none
+            var rowsOf = [[Int]](repeating: [], count: catalog.shardCount + 1)
+            var last: Int64? = nil          // the last rowid handed out
+            var maxGiven: Int64? = nil      // the largest INTEGER PRIMARY KEY value the rows give
+            func allocate() throws(EngineError) -> Int64 {
+                var next: Int64
+                if let last { next = last &+ 1 } else { next = try nextRowid(info) }
+                if let m = maxGiven, m >= next { next = m &+ 1 }
+                last = next
+                return next
+            }
             var key: [SQLValue] = []
             key.reserveCapacity(info.keyIndexes.count)
             let values = stmt.values
-            for r in 0..<stmt.rowCount {
+            for r in 0..<rows {
                 let base = r * width
                 key.removeAll(keepingCapacity: true)
-                var aliasValue: Int64? = nil
                 for k in info.keyIndexes {
                     var v: SQLValue = source[k] >= 0 ? values[base + source[k]] : .null
                     if v == .null, k == alias {
-                        let next = try nextRowid(info)
-                        aliasValue = next
+                        let next = try allocate()
+                        allocated[r] = next
                         v = .integer(next)
                     }
-                    key.append(info.columns[k].affinity.apply(v))
+                    let placed = info.columns[k].affinity.apply(v)
+                    if k == alias, case let .integer(given) = placed, given > (maxGiven ?? .min) { maxGiven = given }
+                    key.append(placed)
                 }
-                let rowid: Int64? = alias == nil ? try nextRowid(info) : nil
-                let shard = self.shard(forKey: key, collocation: info.collocationID)
+                if alias == nil { allocated[r] = try allocate() }
+                let shard = self.shard(forKey: key, of: info)
                 guard shard >= 1 && shard <= catalog.shardCount else {
                     throw EngineError("hash range maps to shard \(shard), which does not exist", code: "XX000")
                 }
-                let conn: Database
-                if let c = connections[shard] { conn = c } else {
-                    conn = try join(shard)
-                    connections[shard] = conn
-                }
-                let s: Statement
-                if let cached = statements[shard] { s = cached } else {
-                    s = try cachedStatement(shard: shard, sql: sqlText)
-                    statements[shard] = s
-                }
-                defer { s.reset() }
-                var slot = 1
-                if let r = rowid { try s.bind(.integer(r), at: 1); slot = 2 }
-                for (i, c) in writable.enumerated() {
-                    let v: SQLValue
-                    if c == alias, let a = aliasValue { v = .integer(a) } else { v = source[c] >= 0 ? values[base + source[c]] : .null }
-                    try s.bind(v, at: i + slot)
-                }
-                try checkFault(shard: shard, operation: "insert")
-                while try s.step() {}
-                let inserted = conn.lastInsertRowid
-                noteRowid(info, inserted)
+                rowsOf[shard].append(r)
             }
+            let shards = (1...catalog.shardCount).filter { !rowsOf[$0].isEmpty }
+            let sqlText = ClusterEngine.shardInsertSQL(info, conflict: "", withRowid: alias == nil)
+            var statements: [Statement] = []
+            for n in shards {
+                _ = try join(n)
+                statements.append(try cachedStatement(shard: n, sql: sqlText))
+            }
+            // Each job inserts one shard's rows in their order and stops at its first failing
+            // row. Rows on different shards cannot conflict, so the failing row with the lowest
+            // number is the one a row-by-row insert would have stopped at.
+            let failures = Slots<(row: Int, error: EngineError)>(shards.count)
+            let faultyShard = shards.firstIndex { fault == "shard-\($0)-insert" }
+            let insertShard = { [rowsOf, allocated, statements] (job: Int) in
+                let s = statements[job]
+                for r in rowsOf[shards[job]] {
+                    if job == faultyShard {
+                        failures[job] = (r, EngineError("injected fault: insert on shard \(shards[job])", code: "XX000"))
+                        return
+                    }
+                    let base = r * width
+                    do throws(EngineError) {
+                        defer { s.reset() }
+                        var slot = 1
+                        if alias == nil { try s.bind(.integer(allocated[r]), at: 1); slot = 2 }
+                        for (i, c) in writable.enumerated() {
+                            let v: SQLValue
+                            if c == alias, allocated[r] != 0 { v = .integer(allocated[r]) } else { v = source[c] >= 0 ? values[base + source[c]] : .null }
+                            try s.bind(v, at: i + slot)
+                        }
+                        while try s.step() {}
+                    } catch {
+                        failures[job] = (r, error)
+                        return
+                    }
+                }
+            }
+            if rows >= ClusterEngine.parallelInsertRows && shards.count > 1 {
+                Parallel.run(shards.count, insertShard)
+            } else {
+                for job in shards.indices {
+                    insertShard(job)
+                    if failures[job] != nil { break }
+                }
+            }
+            var first: (row: Int, error: EngineError)? = nil
+            for job in shards.indices {
+                if let f = failures[job], f.row < first?.row ?? .max { first = f }
+            }
+            if let first { throw first.error }
+            if let top = [last, maxGiven].compactMap({ $0 }).max() { noteRowid(info, top) }
         }
         let count = stmt.rowCount
         adjustRowCount(info, by: Int64(count))
@@ -319,7 +364,7 @@ extension ClusterEngine {
             }
             let key = info.keyIndexes.compactMap { pinned[$0] }
             if !key.isEmpty && key.count == info.keyIndexes.count {
-                return [shard(forKey: key, collocation: info.collocationID)]
+                return [shard(forKey: key, of: info)]
             }
         }
         return Array(1...catalog.shardCount)
@@ -353,7 +398,7 @@ extension ClusterEngine {
             let conn = try shardForWrite(n)
             if !own && touched[n] == nil {
                 try conn.exec("SAVEPOINT limitless_bulk")
-                touched[n] = captures[n]?.records.count ?? 0
+                touched[n] = captures[n]?.count ?? 0
             }
             return conn
         }

@@ -216,9 +216,19 @@ public final class ClusterEngine {
         scanPool.removeAll()
     }
 
-    func shard(forKey key: [SQLValue], collocation: Int64) -> Int {
-        guard let map = catalog.rangeMaps[collocation] else { return 1 }
-        return map.shard(for: PlacementHash.hash(key))
+    /// The shard that holds a row of `info` whose shard-key columns have `key` (values after the
+    /// columns' affinity). Text is hashed as the column's collation compares it — NOCASE folds
+    /// ASCII letters, RTRIM drops trailing spaces — so values the key's collation calls equal
+    /// ('a' and 'A' under NOCASE) land on one shard, where its UNIQUE index sees both, as one
+    /// database's would.
+    func shard(forKey key: [SQLValue], of info: TableInfo) -> Int {
+        guard let map = catalog.rangeMaps[info.collocationID] else { return 1 }
+        if info.keyFolds.isEmpty { return map.shard(for: PlacementHash.hash(key)) }
+        var folded = key
+        for (i, fold) in info.keyFolds.enumerated() where i < folded.count {
+            if case let .text(s) = folded[i] { folded[i] = .text(fold.apply(s)) }
+        }
+        return map.shard(for: PlacementHash.hash(folded))
     }
 
     /// The next rowid of a sharded table: max(rowid) + 1 over every shard, as one database
@@ -239,7 +249,7 @@ public final class ClusterEngine {
         if let last = rowidCounters[table.gid] { return last &+ 1 }
         var best: Int64 = 0
         for n in 1...catalog.shardCount {
-            let r = try shard(n).query("SELECT max(rowid) FROM \(quoteIdentifier(table.name))")
+            let r = try shard(n).query("SELECT max(\(table.rowidName)) FROM \(quoteIdentifier(table.name))")
             if case let .integer(v) = r.first?.first ?? .null, v > best { best = v }
         }
         rowidCounters[table.gid] = best

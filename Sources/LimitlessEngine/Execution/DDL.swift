@@ -194,7 +194,7 @@ extension ClusterEngine {
         let facts = try TableFacts.read([createSQL] + indexSQL, table: realName)
         let info = try makeTableInfo(facts, placement: placement, keys: keys, collocateWith: collocateWith)
         let writable = info.columns.indices.filter { !info.columns[$0].isGenerated }
-        let data = try router.query("SELECT rowid, " + writable.map { quoteIdentifier(info.columns[$0].name) }.joined(separator: ", ") + " FROM main.\(quoteIdentifier(realName))")
+        let data = try router.query("SELECT \(info.rowidName), " + writable.map { quoteIdentifier(info.columns[$0].name) }.joined(separator: ", ") + " FROM main.\(quoteIdentifier(realName))")
         for n in 1...catalog.shardCount {
             let db = try shardForWrite(n)
             try checkFault(shard: n, operation: "ddl")
@@ -211,7 +211,7 @@ extension ClusterEngine {
     /// Writes rows straight to the shards that own them (every copy for a reference table).
     /// Each row starts with its rowid, which the shards keep (so scans merged by rowid keep the order).
     func insertDirect(_ info: TableInfo, columns: [Int], rows: [[SQLValue]]) throws(EngineError) {
-        let sql = "INSERT INTO \(quoteIdentifier(info.name))(rowid, " + columns.map { quoteIdentifier(info.columns[$0].name) }.joined(separator: ", ") +
+        let sql = "INSERT INTO \(quoteIdentifier(info.name))(\(info.rowidName), " + columns.map { quoteIdentifier(info.columns[$0].name) }.joined(separator: ", ") +
             ") VALUES(?, " + columns.map { _ in "?" }.joined(separator: ", ") + ")"
         for full in rows {
             let row = Array(full.dropFirst())
@@ -221,7 +221,7 @@ extension ClusterEngine {
                     let pos = columns.firstIndex(of: k)
                     return info.columns[k].affinity.apply(pos.map { row[$0] } ?? .null)
                 }
-                targets = [shard(forKey: key, collocation: info.collocationID)]
+                targets = [shard(forKey: key, of: info)]
             } else {
                 targets = Array(1...catalog.shardCount)
             }
@@ -650,14 +650,14 @@ extension ClusterEngine {
                         }
                         key.append(info.columns[k].affinity.apply(v))
                     }
-                    targets = [shard(forKey: key, collocation: info.collocationID)]
+                    targets = [shard(forKey: key, of: info)]
                 } else {
                     targets = Array(1...catalog.shardCount)
                 }
                 var names = cols.map { quoteIdentifier(info.columns[$0].name) }
                 var values = row
                 if info.placement == .sharded && alias == nil {
-                    names.insert("rowid", at: 0); values.insert(.integer(try nextRowid(info)), at: 0)
+                    names.insert(info.rowidName, at: 0); values.insert(.integer(try nextRowid(info)), at: 0)
                 }
                 let stmtSQL = "INSERT INTO \(quoteIdentifier(info.name))(" + names.joined(separator: ", ") + ") VALUES (" +
                     names.map { _ in "?" }.joined(separator: ", ") + ") " + conflictText + " " + returningText

@@ -155,7 +155,7 @@ extension ClusterEngine {
             let cols = b.table.columns.filter { $0.hidden != 1 }
             let names = cols.map { quoteIdentifier($0.name) }.joined(separator: ", ")
             // The rowid travels too: a statement may read it, and one database would show the table's.
-            let read = "SELECT rowid, \(names) FROM \(quoteIdentifier(b.table.name))"
+            let read = "SELECT \(b.table.rowidName), \(names) FROM \(quoteIdentifier(b.table.name))"
             let parts = try runEverywhere(read, shards)
             // Same names, types and collations as the table; an INTEGER PRIMARY KEY stays the
             // rowid, so the shard's plan looks rows up by it as in the table itself.
@@ -168,7 +168,7 @@ extension ClusterEngine {
                 return d
             }.joined(separator: ", ")
             let create = "CREATE TEMP TABLE IF NOT EXISTS \(quoteIdentifier(b.tempName)) (\(decl))"
-            let insert = "INSERT INTO temp.\(quoteIdentifier(b.tempName)) (rowid, \(names)) VALUES (" +
+            let insert = "INSERT INTO temp.\(quoteIdentifier(b.tempName)) (\(b.table.rowidName), \(names)) VALUES (" +
                 Array(repeating: "?", count: cols.count + 1).joined(separator: ", ") + ")"
             let dbs = Unchecked(shards.map { shardConnections[$0]! })
             let rows = Unchecked(parts)

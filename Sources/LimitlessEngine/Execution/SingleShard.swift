@@ -77,7 +77,7 @@ final class SingleShardPlan {
                 key.append(v)
             }
             offset += n
-            let s = engine.shard(forKey: key, collocation: info.collocationID)
+            let s = engine.shard(forKey: key, of: info)
             if let t = target, t != s { return nil }
             target = s
         }

@@ -101,7 +101,7 @@ public enum Affinity: Sendable, Equatable {
         if d.isInfinite { return d < 0 ? "-Inf" : "Inf" }
         var buf = [CChar](repeating: 0, count: 64)
         _ = withVaList([d]) { vsnprintf(&buf, 64, "%.15g", $0) }
-        var s = String(cString: buf)
+        var s = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         if let e = s.firstIndex(of: "e") {
             let mant = s[..<e]
             if !mant.contains(".") { s = String(mant) + ".0" + String(s[e...]) }

@@ -204,7 +204,7 @@ extension ClusterEngine {
         }
         var shards: [Int] = []
         for v in values {
-            let s = shard(forKey: v, collocation: info.collocationID)
+            let s = shard(forKey: v, of: info)
             if !shards.contains(s) { shards.append(s) }
         }
         return (shards.sorted(), shown.joined(separator: " AND "))

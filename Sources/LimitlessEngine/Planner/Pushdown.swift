@@ -484,7 +484,7 @@ private struct Context {
                 // index): merge the shards' groups the same way.
                 orderBy = core.groupBy.map { OrderingTerm($0) }
             } else if sources.count == 1 {
-                orderBy = [OrderingTerm(.column(ColumnRef(table: sources[0].binding, "rowid")))]
+                orderBy = [OrderingTerm(.column(ColumnRef(table: sources[0].binding, sources[0].info.rowidName)))]
             }
         }
         for term in orderBy {

@@ -40,7 +40,12 @@ final class Database {
     /// How long a statement waits for another process's lock before failing.
     static let busyTimeoutMilliseconds: Int32 = 30_000
 
+    /// Library-wide settings, applied once before the first connection (SQLite accepts them only
+    /// before it initialises): no memory statistics, whose global mutex every allocation takes.
+    static let configured: Bool = limitless_sqlite3_disable_memstatus() == SQLITE_OK
+
     init(path: String, create: Bool = false) throws(EngineError) {
+        _ = Database.configured
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)

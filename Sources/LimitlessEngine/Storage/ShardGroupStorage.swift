@@ -38,6 +38,7 @@ public enum ShardGroupStorage {
     /// Names of the user tables in the shard group (any placement); empty when none.
     public static func userTableNames(directory: String) throws -> [String] {
         let path = Files.join(directory, "router.db")
+        _ = Database.configured
         var db: OpaquePointer?
         guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, nil) == SQLITE_OK else {
             defer { sqlite3_close_v2(db) }
@@ -63,6 +64,7 @@ public enum ShardGroupStorage {
     }
 
     static func initialize(_ path: String) throws {
+        _ = Database.configured
         var db: OpaquePointer?
         let rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nil)
         defer { sqlite3_close_v2(db) }

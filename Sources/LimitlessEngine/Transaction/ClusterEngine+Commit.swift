@@ -72,14 +72,14 @@ extension ClusterEngine {
     static let deadlockTimeoutMilliseconds: Int32 = 2_000
 
     /// The participants with changes: the router (when asked and it wrote) and the shards.
-    private func participants(includeRouter: Bool) -> [(id: Int, db: Database, redo: [RedoRecord])] {
-        var parts: [(id: Int, db: Database, redo: [RedoRecord])] = []
-        if includeRouter, router.inTransaction, let c = captures[0], !c.records.isEmpty {
-            parts.append((id: 0, db: router, redo: c.records))
+    private func participants(includeRouter: Bool) -> [(id: Int, db: Database, redo: RedoPayload)] {
+        var parts: [(id: Int, db: Database, redo: RedoPayload)] = []
+        if includeRouter, router.inTransaction, let c = captures[0], !c.isEmpty {
+            parts.append((id: 0, db: router, redo: c.payload))
         }
         for n in shardsInTransaction {
             guard let db = shardConnections[n], db.inTransaction else { continue }
-            if let c = captures[n], !c.records.isEmpty { parts.append((id: n, db: db, redo: c.records)) }
+            if let c = captures[n], !c.isEmpty { parts.append((id: n, db: db, redo: c.payload)) }
         }
         return parts
     }
@@ -157,7 +157,7 @@ extension ClusterEngine {
 
     /// Remembers how much redo each participant had at savepoint `level`.
     func markCaptures(_ level: Int) {
-        captureMarks[level] = captures.mapValues { $0.records.count }
+        captureMarks[level] = captures.mapValues { $0.count }
     }
 
     /// Forgets the redo made after savepoint `level` (ROLLBACK TO).
@@ -171,7 +171,7 @@ extension ClusterEngine {
     func routerSavepointStatement(_ toks: [Token]) {
         let words = toks.filter { $0.isName }.map { $0.text.uppercased() }
         guard let first = words.first, let name = words.last else { return }
-        let count = captures[0]?.records.count ?? 0
+        let count = captures[0]?.count ?? 0
         switch first {
         case "SAVEPOINT":
             routerSavepoints.append((name, count))

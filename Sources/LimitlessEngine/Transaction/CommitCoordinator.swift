@@ -183,7 +183,7 @@ final class CommitCoordinator {
     /// none. On an error before the decision, every participant is rolled back and the error
     /// thrown; after the decision the transaction is committed whatever happens (recovery
     /// finishes it if this process cannot).
-    func commit(_ participants: [(id: Int, db: Database, redo: [RedoRecord])]) throws(EngineError) {
+    func commit(_ participants: [(id: Int, db: Database, redo: RedoPayload)]) throws(EngineError) {
         let lock: FileLock
         do { lock = try FileLock(path: lockPath, exclusive: true) } catch {
             for p in participants { try? p.db.exec("ROLLBACK") }
@@ -209,11 +209,15 @@ final class CommitCoordinator {
         }
         // The transaction is committed from here on.
         crashPoint("after-decision")
+        // Now and then each participant also drops the markers of decisions no longer kept:
+        // recovery only looks for markers of kept decisions.
+        let floor = txid % Int64(CommitCoordinator.forgetBatch) == 1 ? keptFloor() : nil
         var unfinished = false
         for (i, p) in participants.enumerated() {
             do throws(EngineError) {
                 if !p.db.markerTableReady { try p.db.exec(CommitCoordinator.markerDDL) }
                 try p.db.runPrepared("INSERT INTO limitless_applied (txid) VALUES (?)", [.integer(txid)])
+                if let floor { try? p.db.runPrepared("DELETE FROM limitless_applied WHERE txid < ?", [.integer(floor)]) }
                 try p.db.control("COMMIT")
                 p.db.markerTableReady = true
             } catch {
@@ -232,10 +236,20 @@ final class CommitCoordinator {
         if txid % Int64(CommitCoordinator.forgetBatch) == 0 { try forgetDone() }
     }
 
+    /// The oldest transaction id a kept decision (of either format) still names.
+    func keptFloor() -> Int64? {
+        let rows = try? log.query("""
+            SELECT min(t) FROM (SELECT min(txid) AS t FROM limitless_commit_decision
+                                UNION ALL SELECT min(txid) FROM limitless_decision)
+            """)
+        if case let .integer(v)? = rows?.first?.first { return v }
+        return nil
+    }
+
     /// Writes the durable commit decision: the commit point. Returns the transaction id.
     /// `commit.state` says busy first, so a death anywhere after this point sends the next
     /// process into recovery.
-    func decide(_ parts: [(id: Int, redo: [RedoRecord])]) throws(EngineError) -> Int64 {
+    func decide(_ parts: [(id: Int, redo: RedoPayload)]) throws(EngineError) -> Int64 {
         writeState(busy: true)
         crashPoint("after-busy")
         do throws(EngineError) {
@@ -254,12 +268,16 @@ final class CommitCoordinator {
 
     /// Every participant's redo in one blob: per participant its id and the length of its
     /// encoded redo (8 bytes little-endian each), then the redo.
-    static func encodeParts(_ parts: [(id: Int, redo: [RedoRecord])]) -> [UInt8] {
+    static func encodeParts(_ parts: [(id: Int, redo: RedoPayload)]) -> [UInt8] {
         var out: [UInt8] = []
+        out.reserveCapacity(parts.reduce(0) { $0 + 32 + $1.redo.body.count })
         for p in parts {
-            let redo = RedoCodec.encode(p.redo)
-            for v in [UInt64(p.id), UInt64(redo.count)] { for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) } }
-            out += redo
+            let header = p.redo.header
+            for v in [UInt64(p.id), UInt64(header.count + p.redo.body.count)] {
+                for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) }
+            }
+            out += header
+            out += p.redo.body
         }
         return out
     }

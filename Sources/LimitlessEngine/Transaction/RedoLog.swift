@@ -22,18 +22,61 @@ enum RedoRecord: Equatable {
     case statement(String)
 }
 
+/// A participant's redo as the decision stores it: `count` records, encoded one after another
+/// in `body` (RedoCodec's record format, without the header).
+struct RedoPayload: Equatable {
+    var count: Int
+    var body: [UInt8]
+
+    init(count: Int, body: [UInt8]) { self.count = count; self.body = body }
+    init(_ records: [RedoRecord]) {
+        let bytes = RedoCodec.encode(records)
+        var r = RedoCodec.Reader(bytes: bytes)
+        _ = try? r.byte(); _ = try? r.varint()
+        self.init(count: records.count, body: Array(bytes[r.i...]))
+    }
+    var isEmpty: Bool { count == 0 }
+    /// RedoCodec's header (version, record count).
+    var header: [UInt8] {
+        var out: [UInt8] = [RedoCodec.version]
+        RedoCodec.putVarint(&out, UInt64(count))
+        return out
+    }
+    /// Header and records: what `RedoCodec.decode` reads.
+    var encoded: [UInt8] { header + body }
+    /// The records decoded (tests, diagnostics).
+    var records: [RedoRecord] { (try? RedoCodec.decode(encoded)) ?? [] }
+}
+
 /// Records the row changes a connection makes while it is attached, through SQLite's
-/// pre-update hook (`sqlite3_preupdate_hook`).
+/// pre-update hook (`sqlite3_preupdate_hook`). Each change is encoded into bytes as it happens
+/// (no per-row objects): a bulk load captures hundreds of thousands of rows. A row of a rowid
+/// table is named by its rowid alone when it is deleted or replaced (replay deletes by rowid),
+/// so old values are captured only for WITHOUT ROWID tables, whose key is in them.
 final class RedoCapture {
     let db: Database
-    private(set) var records: [RedoRecord] = []
+    /// The encoded records.
+    private(set) var body: [UInt8] = []
+    /// Where each record starts in `body`.
+    private var starts: [Int] = []
     /// Tables whose rows are addressed by rowid (as opposed to WITHOUT ROWID tables).
     private var hasRowid: [String: Bool] = [:]
+    /// The table of the previous change (NUL-terminated), its encoded name and kind: rows come
+    /// in runs of one table.
+    private var lastTable: [CChar] = [0]
+    private var lastTableEncoded: [UInt8] = []
+    private var lastTableRowid = true
     private var attached = false
 
     init(db: Database) { self.db = db }
 
     deinit { detach() }
+
+    var count: Int { starts.count }
+    var isEmpty: Bool { starts.isEmpty }
+    var payload: RedoPayload { RedoPayload(count: starts.count, body: body) }
+    /// The records decoded (tests, diagnostics).
+    var records: [RedoRecord] { payload.records }
 
     func attach() {
         guard !attached else { return }
@@ -44,7 +87,7 @@ final class RedoCapture {
             let capture = Unmanaged<RedoCapture>.fromOpaque(ctx).takeUnretainedValue()
             // Only the participant's own database; TEMP objects and attached files are not its state.
             guard strcmp(zDb, "main") == 0 else { return }
-            capture.record(handle, op: op, table: String(cString: zTable), key1: key1, key2: key2)
+            capture.record(handle, op: op, table: zTable, key1: key1, key2: key2)
         }, me)
     }
 
@@ -55,14 +98,26 @@ final class RedoCapture {
     }
 
     /// Forgets what was recorded (a new transaction starts).
-    func reset() { records.removeAll(keepingCapacity: true) }
+    func reset() {
+        body.removeAll(keepingCapacity: body.count <= 1 << 20)
+        starts.removeAll(keepingCapacity: starts.count <= 1 << 16)
+    }
 
     /// Records a schema statement the participant ran.
-    func recordStatement(_ sql: String) { records.append(.statement(sql)) }
+    func recordStatement(_ sql: String) {
+        starts.append(body.count)
+        body.append(4)
+        RedoCodec.putString(&body, sql)
+        // The statement may create, drop or alter a table: look its kind up again.
+        hasRowid.removeAll()
+        lastTable = [0]
+    }
 
     /// Drops the records after `count` (ROLLBACK TO a savepoint taken when there were `count`).
     func truncate(to count: Int) {
-        if records.count > count { records.removeSubrange(count...) }
+        guard starts.count > count else { return }
+        body.removeSubrange(starts[count]...)
+        starts.removeSubrange(count...)
     }
 
     private func rowidTable(_ handle: OpaquePointer, _ table: String) -> Bool {
@@ -76,46 +131,79 @@ final class RedoCapture {
         return has
     }
 
-    private func record(_ handle: OpaquePointer, op: Int32, table: String, key1: Int64, key2: Int64) {
-        let rowid = rowidTable(handle, table)
-        let n = Int(sqlite3_preupdate_count(handle))
-        func values(new: Bool) -> [SQLValue] {
-            var out: [SQLValue] = []
-            out.reserveCapacity(n)
-            for i in 0..<n {
-                var v: OpaquePointer?
-                let rc = new ? sqlite3_preupdate_new(handle, Int32(i), &v) : sqlite3_preupdate_old(handle, Int32(i), &v)
-                out.append(rc == SQLITE_OK ? RedoCapture.value(v) : .null)
-            }
-            return out
+    private func record(_ handle: OpaquePointer, op: Int32, table zTable: UnsafePointer<CChar>, key1: Int64, key2: Int64) {
+        let same = lastTable.withUnsafeBufferPointer { strcmp($0.baseAddress!, zTable) == 0 }
+        if !same {
+            let name = String(cString: zTable)
+            lastTable = Array(name.utf8CString)
+            lastTableEncoded.removeAll()
+            RedoCodec.putString(&lastTableEncoded, name)
+            lastTableRowid = rowidTable(handle, name)
         }
+        // Appends go to a local array (moved out and back, not copied): each append to the
+        // stored property would pay an exclusivity check.
+        var out: [UInt8] = []
+        swap(&out, &body)
+        defer { swap(&out, &body) }
+        let rowid = lastTableRowid
         switch op {
         case SQLITE_INSERT:
-            records.append(.insert(table: table, rowid: rowid ? key2 : nil, values: values(new: true)))
+            starts.append(out.count)
+            out.append(1); out.append(contentsOf: lastTableEncoded)
+            RedoCapture.putKey(&out, rowid ? key2 : nil)
+            RedoCapture.putRow(&out, handle, new: true)
         case SQLITE_DELETE:
-            records.append(.delete(table: table, rowid: rowid ? key1 : nil, oldValues: values(new: false)))
+            starts.append(out.count)
+            out.append(3); out.append(contentsOf: lastTableEncoded)
+            RedoCapture.putKey(&out, rowid ? key1 : nil)
+            if rowid { out.append(0) } else { RedoCapture.putRow(&out, handle, new: false) }
         case SQLITE_UPDATE:
-            records.append(.update(table: table, oldRowid: rowid ? key1 : nil, oldValues: values(new: false),
-                                   rowid: rowid ? key2 : nil, values: values(new: true)))
+            starts.append(out.count)
+            out.append(2); out.append(contentsOf: lastTableEncoded)
+            RedoCapture.putKey(&out, rowid ? key1 : nil)
+            if rowid { out.append(0) } else { RedoCapture.putRow(&out, handle, new: false) }
+            RedoCapture.putKey(&out, rowid ? key2 : nil)
+            RedoCapture.putRow(&out, handle, new: true)
         default:
             break
         }
     }
 
-    static func value(_ v: OpaquePointer?) -> SQLValue {
-        guard let v else { return .null }
+    private static func putKey(_ out: inout [UInt8], _ key: Int64?) {
+        if let key { out.append(1); RedoCodec.putVarint(&out, UInt64(bitPattern: key)) } else { out.append(0) }
+    }
+
+    /// The row's new (or old) values, as RedoCodec's value list.
+    private static func putRow(_ out: inout [UInt8], _ handle: OpaquePointer, new: Bool) {
+        let n = sqlite3_preupdate_count(handle)
+        RedoCodec.putVarint(&out, UInt64(n))
+        for i in 0..<n {
+            var v: OpaquePointer?
+            let rc = new ? sqlite3_preupdate_new(handle, i, &v) : sqlite3_preupdate_old(handle, i, &v)
+            put(&out, rc == SQLITE_OK ? v : nil)
+        }
+    }
+
+    /// Appends one value in RedoCodec's value format, straight from SQLite's value.
+    static func put(_ out: inout [UInt8], _ v: OpaquePointer?) {
+        guard let v else { out.append(0); return }
         switch sqlite3_value_type(v) {
-        case SQLITE_INTEGER: return .integer(sqlite3_value_int64(v))
-        case SQLITE_FLOAT: return .real(sqlite3_value_double(v))
+        case SQLITE_INTEGER:
+            out.append(1); RedoCodec.putVarint(&out, UInt64(bitPattern: sqlite3_value_int64(v)))
+        case SQLITE_FLOAT:
+            out.append(2); RedoCodec.putVarint(&out, sqlite3_value_double(v).bitPattern)
         case SQLITE_TEXT:
+            let p = sqlite3_value_text(v)
             let n = Int(sqlite3_value_bytes(v))
-            guard let p = sqlite3_value_text(v) else { return .text("") }
-            return .text(String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self))
+            out.append(3); RedoCodec.putVarint(&out, UInt64(n))
+            if let p, n > 0 { out.append(contentsOf: UnsafeBufferPointer(start: p, count: n)) }
         case SQLITE_BLOB:
+            let p = sqlite3_value_blob(v)
             let n = Int(sqlite3_value_bytes(v))
-            guard n > 0, let p = sqlite3_value_blob(v) else { return .blob([]) }
-            return .blob(Array(UnsafeRawBufferPointer(start: p, count: n)))
-        default: return .null
+            out.append(4); RedoCodec.putVarint(&out, UInt64(n))
+            if let p, n > 0 { out.append(contentsOf: UnsafeRawBufferPointer(start: p, count: n)) }
+        default:
+            out.append(0)
         }
     }
 }
@@ -262,7 +350,7 @@ enum RedoReplay {
         func insert(_ table: String, rowid: Int64?, values: [SQLValue]) throws(EngineError) {
             let cols = try info(table)
             var names: [String] = [], binds: [SQLValue] = []
-            if let rowid { names.append("rowid"); binds.append(.integer(rowid)) }
+            if let rowid { names.append(TableInfo.rowidName(cols.map(\.name))); binds.append(.integer(rowid)) }
             for (i, c) in cols.enumerated() where c.stored && i < values.count {
                 names.append(quoteIdentifier(c.name)); binds.append(values[i])
             }
@@ -271,7 +359,8 @@ enum RedoReplay {
         }
         func delete(_ table: String, rowid: Int64?, oldValues: [SQLValue]) throws(EngineError) {
             if let rowid {
-                try db.run("DELETE FROM \(quoteIdentifier(table)) WHERE rowid = ?", [.integer(rowid)])
+                let name = TableInfo.rowidName(try info(table).map(\.name))
+                try db.run("DELETE FROM \(quoteIdentifier(table)) WHERE \(name) = ?", [.integer(rowid)])
                 return
             }
             let cols = try info(table)

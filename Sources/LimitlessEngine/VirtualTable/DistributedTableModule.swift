@@ -332,7 +332,7 @@ final class VirtualTable {
         }
         if let s = rowidShards[rowid] { return [(s, rowid)] }
         for n in 1...engine.catalog.shardCount {
-            if !(try engine.shard(n).query("SELECT 1 FROM \(quoteIdentifier(info.name)) WHERE rowid = ?", [.integer(rowid)])).isEmpty {
+            if !(try engine.shard(n).query("SELECT 1 FROM \(quoteIdentifier(info.name)) WHERE \(info.rowidName) = ?", [.integer(rowid)])).isEmpty {
                 return [(n, rowid)]
             }
         }
@@ -343,7 +343,7 @@ final class VirtualTable {
     func capture(shard: Int, rowid: Int64) throws {
         guard engine.capturing == info.gid else { return }
         let cols = info.columns.map { quoteIdentifier($0.name) }.joined(separator: ", ")
-        if let row = try engine.shard(shard).query("SELECT \(cols) FROM \(quoteIdentifier(info.name)) WHERE rowid = ?", [.integer(rowid)]).first {
+        if let row = try engine.shard(shard).query("SELECT \(cols) FROM \(quoteIdentifier(info.name)) WHERE \(info.rowidName) = ?", [.integer(rowid)]).first {
             engine.captured.append(row)
         }
     }
@@ -353,7 +353,7 @@ final class VirtualTable {
         if let (shard, local) = try targetShards(forRowid: rowid).first { try capture(shard: shard, rowid: local) }
         for (shard, local) in try targetShards(forRowid: rowid) {
             let conn = try engine.shardForWrite(shard)
-            let s = try engine.cachedStatement(shard: shard, sql: "DELETE FROM \(quoteIdentifier(info.name)) WHERE rowid = ?")
+            let s = try engine.cachedStatement(shard: shard, sql: "DELETE FROM \(quoteIdentifier(info.name)) WHERE \(info.rowidName) = ?")
             defer { s.reset() }
             try s.bind(.integer(local), at: 1)
             try engine.checkFault(shard: shard, operation: "delete")
@@ -388,12 +388,12 @@ final class VirtualTable {
                 // does), so a scan merged by rowid meets rows in one database's order.
                 explicitRowid = try engine.nextRowid(info)
             }
-            shards = [engine.shard(forKey: key, collocation: info.collocationID)]
+            shards = [engine.shard(forKey: key, of: info)]
         } else {
             shards = Array(1...engine.catalog.shardCount)
         }
         let withRowid = explicitRowid != nil && info.rowidAliasIndex == nil
-        let sql = "INSERT \(conflictClause(conflict))INTO \(quoteIdentifier(info.name))(" + (withRowid ? "rowid, " : "") +
+        let sql = "INSERT \(conflictClause(conflict))INTO \(quoteIdentifier(info.name))(" + (withRowid ? info.rowidName + ", " : "") +
             cols.map { quoteIdentifier(info.columns[$0].name) }.joined(separator: ", ") + ") VALUES(" + (withRowid ? "?, " : "") +
             cols.map { _ in "?" }.joined(separator: ", ") + ")"
         var result: Int64 = 0
@@ -443,7 +443,7 @@ final class VirtualTable {
             }
             if !key.isEmpty, let (gid, _) = engine.updateAssignments, gid == info.gid,
                !setColumns.contains(where: { info.keyIndexes.contains($0) }) {
-                targets = [(engine.shard(forKey: key, collocation: info.collocationID), old)]
+                targets = [(engine.shard(forKey: key, of: info), old)]
             }
         }
         if targets.isEmpty { return }
@@ -454,7 +454,7 @@ final class VirtualTable {
                 let (shard, local) = targets[0]
                 let conn = try engine.shard(shard)
                 let names = changedKeys.map { quoteIdentifier(info.columns[$0].name) }.joined(separator: ", ")
-                let current = try conn.query("SELECT \(names) FROM \(quoteIdentifier(info.name)) WHERE rowid = ?", [.integer(local)])
+                let current = try conn.query("SELECT \(names) FROM \(quoteIdentifier(info.name)) WHERE \(info.rowidName) = ?", [.integer(local)])
                 if let row = current.first {
                     for (j, k) in changedKeys.enumerated() {
                         let aff = info.columns[k].affinity
@@ -466,7 +466,7 @@ final class VirtualTable {
             }
         }
         let sql = "UPDATE \(conflictClause(conflict))\(quoteIdentifier(info.name)) SET " +
-            setColumns.map { quoteIdentifier(info.columns[$0].name) + " = ?" }.joined(separator: ", ") + " WHERE rowid = ?"
+            setColumns.map { quoteIdentifier(info.columns[$0].name) + " = ?" }.joined(separator: ", ") + " WHERE \(info.rowidName) = ?"
         for (shard, local) in targets {
             _ = try engine.shardForWrite(shard)
             let s = try engine.cachedStatement(shard: shard, sql: sql)
@@ -491,7 +491,7 @@ extension VirtualTable {
     }
 
     static func shardSelect(_ info: TableInfo, clauses: [String], multiShard: Bool, used: UInt64? = nil) -> String {
-        var sql = "SELECT rowid"
+        var sql = "SELECT " + info.rowidName
         for (i, c) in info.columns.enumerated() {
             // A column the statement does not read keeps its place as NULL.
             if let used, i < 64, used & (UInt64(1) << UInt64(i)) == 0 { sql += ", NULL"; continue }
@@ -499,7 +499,7 @@ extension VirtualTable {
         }
         sql += " FROM " + quoteIdentifier(info.name)
         if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
-        if multiShard { sql += " ORDER BY rowid" }
+        if multiShard { sql += " ORDER BY " + info.rowidName }
         return sql
     }
 
@@ -612,7 +612,7 @@ final class VirtualCursor {
             let keys = info.keyIndexes.compactMap { keyValues[$0] }
             let binaryKey = info.keyIndexes.allSatisfy { info.columns[$0].collation.uppercased() == "BINARY" }
             if keys.count == info.keyIndexes.count, !keys.isEmpty, binaryKey {
-                shards = [table.engine.shard(forKey: keys, collocation: info.collocationID)]
+                shards = [table.engine.shard(forKey: keys, of: info)]
             } else {
                 shards = Array(1...table.engine.catalog.shardCount)
             }
