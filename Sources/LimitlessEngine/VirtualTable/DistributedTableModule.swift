@@ -317,6 +317,17 @@ final class VirtualTable {
         }
     }
 
+    /// Each shard connection's gate, by shard number (looked up once).
+    private var gates: [ConnectionGate?] = []
+
+    func gate(_ shard: Int) throws(EngineError) -> ConnectionGate {
+        if shard < gates.count, let g = gates[shard] { return g }
+        let g = ConnectionGate.of(try engine.shard(shard))
+        if gates.count <= shard { gates += Array(repeating: nil, count: shard + 1 - gates.count) }
+        gates[shard] = g
+        return g
+    }
+
     /// Which shard holds each sharded row the router has seen by rowid (filled by xRowid, read by
     /// UPDATE and DELETE, which always scan before they write).
     var rowidShards: [Int64: Int] = [:]
@@ -533,14 +544,18 @@ final class VirtualCursor {
     /// A scan starts on the router's thread (a lookup or a small table costs no thread); once
     /// it has returned `parallelAfter` rows of a read-only statement, each shard's statement
     /// moves to a `RowProducer` that steps it on a worker thread, and the cursor merges their
-    /// batches instead. In that mode shard i's current batch, row and rowid are
-    /// `batches[i]`, `rows[i]`, `headRowids[i]`; `current` is the batch of the row the cursor is on.
+    /// batches instead. In that mode `batches[i]` holds shard i's current batch and `heads[i]`
+    /// (plain memory: read on every row and column without copies, reference counting or
+    /// exclusivity checks) where the shard's next row is in it.
     var producers: [RowProducer<PackedRows>?] = []
     var batches: [PackedRows?] = []
-    var rows: [Int] = []
-    var headRowids: [Int64] = []
-    var current: PackedRows?
-    var currentRow = 0
+    struct Head {
+        var batch: Unmanaged<PackedRows>?
+        var rowids: UnsafeMutablePointer<Int64>?
+        var count = 0
+        var row = 0
+    }
+    var heads: UnsafeMutablePointer<Head>?
     var streaming = false
     var rowsReturned = 0
     /// Rows a scan returns on the router's thread before its shards get producers
@@ -553,22 +568,26 @@ final class VirtualCursor {
     init(table: VirtualTable) { self.table = table }
 
     func close() {
-        for p in producers { p?.stop() }
-        producers = []
-        batches = []
-        rows = []
-        headRowids = []
-        current = nil
-        streaming = false
-        for (shard, s, gate) in scans {
-            let locked = gate.lockIfShared()
-            table.engine.returnScan(s, shard: shard, sql: statementSQL)
-            if locked { gate.unlock() }
+        if streaming {
+            for p in producers { p?.stop() }
+            producers = []
+            batches = []
+            heads?.deinitialize(count: scans.count)
+            heads?.deallocate()
+            heads = nil
+            streaming = false
         }
-        scans = []
-        handles = []
-        gates = []
-        alive = []
+        if !scans.isEmpty {
+            for (shard, s, gate) in scans {
+                let locked = gate.lockIfShared()
+                table.engine.returnScan(s, shard: shard, sql: statementSQL)
+                if locked { gate.unlock() }
+            }
+            scans.removeAll(keepingCapacity: true)
+            handles.removeAll(keepingCapacity: true)
+            gates.removeAll(keepingCapacity: true)
+            alive.removeAll(keepingCapacity: true)
+        }
         currentIndex = -1
         rowsReturned = 0
     }
@@ -621,7 +640,7 @@ final class VirtualCursor {
         statementSQL = sql
         let started = table.engine.explainRecorder != nil ? monotonicNanos() : 0
         for shard in shards {
-            let gate = ConnectionGate.of(try table.engine.shard(shard))
+            let gate = try table.gate(shard)
             let locked = gate.lockIfShared()
             defer { if locked { gate.unlock() } }
             let s = try table.engine.borrowScan(shard: shard, sql: sql)
@@ -642,7 +661,7 @@ final class VirtualCursor {
     var stat: ScanStatistics?
 
     private func headRowid(_ i: Int) -> Int64 {
-        if streaming { return headRowids[i] }
+        if streaming, let h = heads?[i] { return h.rowids![h.row] }
         if running.pointee == 0 { return sqlite3_column_int64(handles[i], 0) }
         let gate = gates[i]
         gate.lock()
@@ -657,8 +676,11 @@ final class VirtualCursor {
         if alive.count == 1 {
             if alive[0] { best = 0 }
         } else if streaming {
-            let heads = headRowids
-            for i in alive.indices where alive[i] && (best < 0 || heads[i] < bestRowid) { best = i; bestRowid = heads[i] }
+            let heads = self.heads!
+            for i in alive.indices where alive[i] {
+                let r = heads[i].rowids![heads[i].row]
+                if best < 0 || r < bestRowid { best = i; bestRowid = r }
+            }
         } else if running.pointee == 0 {
             let handles = self.handles
             for i in alive.indices where alive[i] {
@@ -673,10 +695,6 @@ final class VirtualCursor {
         }
         currentIndex = best
         eof = best < 0
-        if streaming && best >= 0 {
-            current = batches[best]
-            currentRow = rows[best]
-        }
         if best >= 0 { stat?.rows += 1 }
     }
 
@@ -702,18 +720,14 @@ final class VirtualCursor {
 
     /// Moves shard i's head to its next row, taking the next batch when one is used up.
     private func advance(_ i: Int) throws {
-        let row = rows[i] + 1
-        if let b = batches[i], row < b.count {
-            rows[i] = row
-            headRowids[i] = b.rowids[row]
-            return
-        }
-        current = nil
+        let h = heads! + i
+        h.pointee.row += 1
+        if h.pointee.row < h.pointee.count { return }
+        h.pointee = Head()
         batches[i] = nil
         if let b = try producers[i]!.take() {
             batches[i] = b
-            rows[i] = 0
-            headRowids[i] = b.rowids[0]
+            h.pointee = Head(batch: Unmanaged.passUnretained(b), rowids: b.rowids, count: b.count, row: 0)
         } else {
             alive[i] = false
         }
@@ -736,8 +750,8 @@ final class VirtualCursor {
     private func startProducers() throws {
         producers = Array(repeating: nil, count: scans.count)
         batches = Array(repeating: nil, count: scans.count)
-        rows = Array(repeating: -1, count: scans.count)
-        headRowids = Array(repeating: 0, count: scans.count)
+        heads = .allocate(capacity: scans.count)
+        heads!.initialize(repeating: Head(), count: scans.count)
         for i in scans.indices where alive[i] {
             producers[i] = RowProducer<PackedRows>(statement: scans[i].statement, db: scans[i].statement.db, onRow: true)
         }
@@ -751,7 +765,8 @@ final class VirtualCursor {
         if sqlite3_vtab_nochange(ctx) != 0 && !table.info.keyIndexes.contains(i) { return }
         guard currentIndex >= 0 else { sqlite3_result_null(ctx); return }
         if streaming {
-            current?.result(ctx, row: currentRow, column: i)
+            let h = heads![currentIndex]
+            h.batch?._withUnsafeGuaranteedRef { $0.result(ctx, row: h.row, column: i) }
             return
         }
         if running.pointee == 0 {
