@@ -105,7 +105,7 @@ nonisolated(unsafe) var limitlessTableModule: sqlite3_module = {
         guard let p else { return SQLITE_OK }
         let raw = UnsafeMutableRawPointer(p)
         let u = Unmanaged<VirtualCursor>.fromOpaque(raw.advanced(by: cursorSize).load(as: UnsafeMutableRawPointer.self))
-        u.takeUnretainedValue().close()
+        u.takeUnretainedValue().finish()
         u.release()
         raw.deallocate()
         return SQLITE_OK
@@ -578,10 +578,18 @@ final class VirtualCursor {
             streaming = false
         }
         if !scans.isEmpty {
+            // The statements stay with the cursor for its next filter with the same SQL (the
+            // inner side of a join filters once per outer row).
+            if keptSQL != statementSQL {
+                returnKept()
+                keptSQL = statementSQL
+            }
             for (shard, s, gate) in scans {
                 let locked = gate.lockIfShared()
-                table.engine.returnScan(s, shard: shard, sql: statementSQL)
+                s.reset()
                 if locked { gate.unlock() }
+                if kept.count <= shard { kept += Array(repeating: nil, count: shard + 1 - kept.count) }
+                kept[shard] = s
             }
             scans.removeAll(keepingCapacity: true)
             handles.removeAll(keepingCapacity: true)
@@ -592,16 +600,43 @@ final class VirtualCursor {
         rowsReturned = 0
     }
 
+    /// Statements of `keptSQL` by shard, reset, for the next filter; returned to the engine's
+    /// pool when the SQL changes and when the cursor closes.
+    private var kept: [Statement?] = []
+    private var keptSQL = ""
+    /// The last shard SQL built, for the plan, the comparisons left to the router (bit i: the
+    /// i-th pushed comparison) and whether it merged several shards.
+    private var lastSQL: (plan: String, skipped: UInt64, multi: Bool, sql: String)?
+
+    private func returnKept() {
+        for (shard, s) in kept.enumerated() {
+            guard let s else { continue }
+            let gate = try? table.gate(shard)
+            let locked = gate?.lockIfShared() ?? false
+            table.engine.returnScan(s, shard: shard, sql: keptSQL)
+            if locked { gate?.unlock() }
+        }
+        kept.removeAll(keepingCapacity: true)
+    }
+
+    /// xClose: the scan ends and its statements go back to the engine's pool.
+    func finish() {
+        close()
+        returnKept()
+    }
+
     func filter(plan: String, argc: Int, argv: UnsafeMutablePointer<OpaquePointer?>?) throws {
         close()
         let info = table.info
-        var clauses: [String] = []
         var binds: [OpaquePointer?] = []
         var keyValues: [Int: SQLValue] = [:]
         var arg = 0
+        var skipped: UInt64 = 0
+        var skippedBeyond = Set<Int>()  // past the mask's 64 bits (never cached)
         let (constraints, used) = VirtualTable.splitPlan(plan)
-        if !constraints.isEmpty {
-            for item in constraints.split(separator: ",") {
+        let items = constraints.isEmpty ? [] : constraints.split(separator: ",")
+        if !items.isEmpty {
+            for (n, item) in items.enumerated() {
                 let parts = item.split(separator: ":")
                 let c = PushedConstraint(column: Int(parts[0])!, op: Int32(parts[1])!)
                 let column = info.columns[c.column]
@@ -611,7 +646,10 @@ final class VirtualCursor {
                     // A text column compared with a number: the router compares after numeric
                     // affinity, the shard would not; leave that one to the router.
                     let t = sqlite3_value_type(value)
-                    if !column.affinity.isNumeric && (t == SQLITE_INTEGER || t == SQLITE_FLOAT) { continue }
+                    if !column.affinity.isNumeric && (t == SQLITE_INTEGER || t == SQLITE_FLOAT) {
+                        if n < 64 { skipped |= UInt64(1) << UInt64(n) } else { skippedBeyond.insert(n) }
+                        continue
+                    }
                     // `col = NULL` (and <, > …) match nothing.
                     if c.op != SQLITE_INDEX_CONSTRAINT_IS && t == SQLITE_NULL { eof = true; return }
                     if c.op == SQLITE_INDEX_CONSTRAINT_EQ || c.op == SQLITE_INDEX_CONSTRAINT_IS {
@@ -620,7 +658,6 @@ final class VirtualCursor {
                 } else if c.op == SQLITE_INDEX_CONSTRAINT_ISNULL {
                     keyValues[c.column] = .null
                 }
-                clauses.append(quoteIdentifier(column.name) + " " + c.sqlOperator + (c.hasArgument ? " ?" : ""))
                 if c.hasArgument { binds.append(value) }
             }
         }
@@ -636,14 +673,33 @@ final class VirtualCursor {
                 shards = Array(1...table.engine.catalog.shardCount)
             }
         }
-        let sql = VirtualTable.shardSelect(info, clauses: clauses, multiShard: shards.count > 1, used: used)
+        let sql: String
+        if skippedBeyond.isEmpty, let last = lastSQL, last.skipped == skipped, last.multi == (shards.count > 1), last.plan == plan {
+            sql = last.sql
+        } else {
+            var clauses: [String] = []
+            for (n, item) in items.enumerated() where n < 64 ? skipped & (UInt64(1) << UInt64(n)) == 0 : !skippedBeyond.contains(n) {
+                let parts = item.split(separator: ":")
+                let c = PushedConstraint(column: Int(parts[0])!, op: Int32(parts[1])!)
+                clauses.append(quoteIdentifier(info.columns[c.column].name) + " " + c.sqlOperator + (c.hasArgument ? " ?" : ""))
+            }
+            sql = VirtualTable.shardSelect(info, clauses: clauses, multiShard: shards.count > 1, used: used)
+            lastSQL = skippedBeyond.isEmpty ? (plan, skipped, shards.count > 1, sql) : nil
+        }
         statementSQL = sql
+        let reuse = sql == keptSQL
         let started = table.engine.explainRecorder != nil ? monotonicNanos() : 0
         for shard in shards {
             let gate = try table.gate(shard)
             let locked = gate.lockIfShared()
             defer { if locked { gate.unlock() } }
-            let s = try table.engine.borrowScan(shard: shard, sql: sql)
+            let s: Statement
+            if reuse, shard < kept.count, let k = kept[shard] {
+                kept[shard] = nil
+                s = k
+            } else {
+                s = try table.engine.borrowScan(shard: shard, sql: sql)
+            }
             scans.append((shard, s, gate))
             handles.append(s.handle)
             gates.append(gate)
