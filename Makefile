@@ -30,7 +30,8 @@ CONFORMANCE_BIN ?= $(DEBUG_BIN)
 conformance: build
 	python3 Tests/Conformance/slt.py --bin $(CONFORMANCE_BIN) --placement mixed --max-acu 600 \
 		--allow slt_lang_aggfunc.test:4 \
-		Tests/Corpus/sqllogictest/*.test Tests/Corpus/sqllogictest/evidence/*.test
+		Tests/Corpus/sqllogictest/*.test Tests/Corpus/sqllogictest/evidence/*.test \
+		Tests/Corpus/sqllogictest/extra/*.test
 
 # Benchmarks against the sqlite3 shell on one file (not part of `make test`). BENCH_ARGS passes
 # options through, e.g. `make bench BENCH_ARGS="--scale 0.1 --shards 8 --scaling"`.

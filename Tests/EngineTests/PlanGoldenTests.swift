@@ -48,6 +48,7 @@ import Testing
         ("39-distinct-order-limit", "SELECT DISTINCT region FROM customers ORDER BY region LIMIT 2"),
         ("40-one-table-rowid-order", "SELECT name FROM customers WHERE region = 'eu' LIMIT 3 OFFSET 1"),
         ("41-sharded-left-join-reference", "SELECT c.name, r.label FROM customers c LEFT JOIN regions r ON r.code = c.region ORDER BY c.name COLLATE NOCASE"),
+        ("42-hashed-partial-aggregates", "SELECT i.order_id, count(*), sum(i.qty), avg(i.qty), max(i.qty) FROM items i WHERE i.qty > 0 GROUP BY i.order_id"),
     ]
 
     static var goldenDirectory: String {

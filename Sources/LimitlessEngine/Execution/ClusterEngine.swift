@@ -35,6 +35,11 @@ public final class ClusterEngine {
     /// REPEATABLE READ: one snapshot for the whole transaction, taken at its first statement.
     var repeatableRead = false
     var transactionSnapshot: [Int]? = nil
+    /// Set once a block ran a statement other than SET / SHOW / RESET: from then on its
+    /// isolation level can no longer change (PostgreSQL's rule for SET TRANSACTION).
+    var blockRanQuery = false
+    /// BEGIN READ ONLY / SET TRANSACTION READ ONLY: the block refuses writes (25006).
+    var blockReadOnly = false
     var statementCache: [String: Statement] = [:]
     /// Tier-1 SELECT templates (SingleShard.swift), by template text.
     var pointPlans: [String: PointSelectPlan] = [:]
@@ -320,19 +325,36 @@ public final class ClusterEngine {
     /// Runs one statement. Returns nil for an empty statement (only comments or `;`).
     public func execute(_ sql: String) throws(EngineError) -> StatementResult? {
         // Tier-1 SELECTs whose shape was seen before skip the general path's scans and parse.
-        if let r = try fastSelect(sql) { return r }
+        if let r = try fastSelect(sql) {
+            if explicitTransaction { blockRanQuery = true }
+            return r
+        }
         let toks = Tokens.scan(sql, limit: 64)
         guard let first = toks.first else { return nil }
         let word = first.kind == .word ? first.text : ""
+        if explicitTransaction && !["SET", "SHOW", "RESET", "BEGIN", "START"].contains(word) { blockRanQuery = true }
+        if explicitTransaction ? blockReadOnly && !transactionFailed : settings.session["default_transaction_read_only"] == "on",
+           let what = ClusterEngine.writeCommand(toks) {
+            if explicitTransaction { transactionFailed = true }
+            throw EngineError("cannot execute \(what) in a read-only transaction", code: "25006")
+        }
         let endsBlock = ["COMMIT", "END", "ROLLBACK", "ABORT"].contains(word)
         if transactionFailed && !endsBlock {
             throw EngineError("current transaction is aborted, commands ignored until end of transaction block", code: "25P02")
         }
         do throws(EngineError) {
             // REPEATABLE READ: the transaction's snapshot is fixed at its first statement.
-            if !endsBlock { try recoverBeforeStatement() }
+            // Looking at the monitoring views does not finish in-doubt transactions, so
+            // limitless_stat_prepared_xacts can show what a dead committer left.
+            if !endsBlock && !readsOnlyMonitoringViews(sql, word) { try recoverBeforeStatement() }
             if explicitTransaction && repeatableRead && !endsBlock { try takeTransactionSnapshot() }
+            if !endsBlock { try refreshRouterSnapshot() }
             do throws(EngineError) {
+                return try dispatch(sql, toks, word)
+            } catch where error.message.hasPrefix("limitless: no catalog entry for distributed table") {
+                // The table was made after this session read the catalog — by another process,
+                // or by recovery replaying a dead committer's DDL: read the catalog again, retry.
+                try reloadCatalog()
                 return try dispatch(sql, toks, word)
             } catch where error.code == "42601" {
                 // PostgreSQL spellings SQLite does not know (`x::int`, ILIKE, …): the front end
@@ -357,11 +379,33 @@ public final class ClusterEngine {
         case "SHOW": return try show(sql, toks)
         case "CALL": return try call(sql, toks)
         case "BEGIN", "START": return try begin(toks)
-        case "COMMIT", "END": return try commit()
+        case "COMMIT", "END":
+            if w(1) == "PREPARED" { throw preparedTransactionError("COMMIT PREPARED", sql) }
+            return try commit()
+        case "PREPARE" where w(1) == "TRANSACTION":
+            // Clients cannot prepare transactions (PostgreSQL's max_prepared_transactions = 0);
+            // as there, the block is rolled back.
+            if explicitTransaction { _ = try rollback() }
+            throw EngineError("prepared transactions are disabled", code: "55000")
+        case "SAVEPOINT", "RELEASE":
+            // Outside a block SQLite would open a transaction of its own that nothing commits.
+            if !explicitTransaction {
+                throw EngineError("\(word == "SAVEPOINT" ? "SAVEPOINT" : "RELEASE SAVEPOINT") can only be used in transaction blocks",
+                                  code: "25P01")
+            }
+            let result = try runOnRouter(sql, toks)
+            routerSavepointStatement(toks)
+            return result
         case "ROLLBACK", "ABORT":
+            if w(1) == "PREPARED" { throw preparedTransactionError("ROLLBACK PREPARED", sql) }
             if toks.contains(where: { $0.isWord("TO") }) {
+                if !explicitTransaction {
+                    throw EngineError("ROLLBACK TO SAVEPOINT can only be used in transaction blocks", code: "25P01")
+                }
                 // ROLLBACK TO SAVEPOINT ends PostgreSQL's failed state for the block.
                 _ = try runOnRouter(sql, toks)
+                // The router's redo forgets what was undone (recovery would replay it).
+                routerSavepointStatement(toks)
                 transactionFailed = false
                 return .command(tag: "ROLLBACK", rowsAffected: nil)
             }
@@ -460,8 +504,16 @@ public final class ClusterEngine {
         // subqueries can reach any distributed table, so every read takes the snapshot once
         // the shard group has one.
         // A statement without FROM reads no table at all (`SELECT 1`, `VALUES (…)`, most PRAGMAs).
-        let snapshot = stmt.isReadOnly && !catalog.tables.isEmpty && transactionSnapshot == nil
-            && sql.containsCaseInsensitive("FROM") ? try beginReadSnapshot() : []
+        let needsSnapshot = stmt.isReadOnly && !catalog.tables.isEmpty && transactionSnapshot == nil
+            && sql.containsCaseInsensitive("FROM") && !readsOnlyMonitoringViews(sql, "SELECT")
+        // Outside a block the router's snapshot is fixed with the shards' too: the statement
+        // runs in a router read transaction begun for it.
+        let ownRouterTransaction = needsSnapshot && !router.inTransaction
+        if ownRouterTransaction { try router.control("BEGIN") }
+        defer {
+            if ownRouterTransaction && router.inTransaction && (try? router.control("COMMIT")) == nil { try? router.exec("ROLLBACK") }
+        }
+        let snapshot = needsSnapshot ? try beginReadSnapshot() : []
         defer { endReadSnapshot(snapshot) }
         do throws(EngineError) {
             while try stmt.step() {
@@ -538,6 +590,8 @@ public final class ClusterEngine {
         routerSavepoints.removeAll()
         explicitTransaction = true
         transactionFailed = false
+        blockRanQuery = false
+        blockReadOnly = ClusterEngine.readOnlyMode(toks) ?? ((settings.value("default_transaction_read_only") ?? "off") == "on")
         settingsAtBegin = settings
         return .command(tag: "BEGIN", rowsAffected: nil)
     }
@@ -576,6 +630,63 @@ public final class ClusterEngine {
         catalogViewsStale = true
         endTransaction(keepSettings: false)
         return .command(tag: "ROLLBACK", rowsAffected: nil)
+    }
+
+    /// The statement a read-only block refuses, named as PostgreSQL names it; nil for reads.
+    static func writeCommand(_ toks: [Token]) -> String? {
+        guard let first = toks.first, first.kind == .word else { return nil }
+        switch first.text {
+        case "INSERT", "UPDATE", "DELETE", "REPLACE", "CALL", "REINDEX", "TRUNCATE": return first.text
+        case "CREATE", "DROP", "ALTER":
+            if toks.count > 1, toks[1].isWord("TEMP") || toks[1].isWord("TEMPORARY") { return nil }
+            return commandTag(toks)
+        default: return nil
+        }
+    }
+
+    /// READ ONLY / READ WRITE among a BEGIN's or SET TRANSACTION's modes (nil: neither named).
+    static func readOnlyMode(_ toks: [Token]) -> Bool? {
+        var mode: Bool? = nil
+        for i in toks.indices.dropLast() where toks[i].isWord("READ") {
+            if toks[i + 1].isWord("ONLY") { mode = true }
+            if toks[i + 1].isWord("WRITE") { mode = false }
+        }
+        return mode
+    }
+
+    /// A SELECT that names `rds_aurora` and no distributed table (no name outside `rds_aurora.`
+    /// is in the catalog): it reads the router's in-memory views and standard tables only.
+    func readsOnlyMonitoringViews(_ sql: String, _ word: String) -> Bool {
+        guard word == "SELECT", sql.containsCaseInsensitive("RDS_AURORA") else { return false }
+        let toks = Tokens.scan(sql)
+        for (i, t) in toks.enumerated() where t.isName {
+            if i > 1, toks[i - 1].kind == .punct, toks[i - 1].text == ".",
+               Tokens.name(sql, toks[i - 2]).lowercased() == "rds_aurora" { continue }
+            if catalog.table(Tokens.name(sql, t)) != nil { return false }
+        }
+        return true
+    }
+
+    /// COMMIT PREPARED / ROLLBACK PREPARED: no client-prepared transaction ever exists here.
+    func preparedTransactionError(_ command: String, _ sql: String) -> EngineError {
+        if explicitTransaction {
+            return EngineError("\(command) cannot run inside a transaction block", code: "25001")
+        }
+        var gid = Substring(sql)
+        if let open = gid.firstIndex(of: "'"), let close = gid.lastIndex(of: "'"), open < close {
+            gid = gid[gid.index(after: open)..<close]
+        }
+        return EngineError("prepared transaction with identifier \"\(gid)\" does not exist", code: "42704")
+    }
+
+    /// Reads the catalog again (another process changed it). Not part of the session's redo.
+    func reloadCatalog() throws(EngineError) {
+        let capture = router.capture
+        router.capture = nil
+        defer { router.capture = capture }
+        dropStatementCaches()
+        try catalog.load(router)
+        catalogViewsStale = true
     }
 
     private func endTransaction(keepSettings: Bool) {

@@ -132,8 +132,15 @@ extension ClusterEngine {
             for b in p.broadcasts {
                 out.append("  Broadcast: \(b.table.name) to every shard as temp.\(b.tempName) (not collocated)")
             }
-            out.append("  Remote SQL: \(p.shardSQL)")
-            if shardPlans { out += remotePlan(shard: 1, sql: p.shardSQL, indent: "  ") }
+            if let spec = p.hashAggregate {
+                out.append("  Remote SQL: \(spec.scanSQL)")
+                if shardPlans { out += remotePlan(shard: 1, sql: spec.scanSQL, indent: "  ") }
+                out.append("  Shard Aggregate: hashed per shard by the router, as \(spec.groupSQL)")
+                out.append("    (that statement runs on the shards instead when a value is not an integer or a real)")
+            } else {
+                out.append("  Remote SQL: \(p.shardSQL)")
+                if shardPlans { out += remotePlan(shard: 1, sql: p.shardSQL, indent: "  ") }
+            }
             switch p.merge {
             case .concat:
                 out.append("  Router Merge: append shard results")
@@ -224,6 +231,7 @@ extension ClusterEngine {
                     let per = s.rowsPerShard.map(String.init).joined(separator: ", ")
                     var line = "  Actual: rows per shard=[\(per)]"
                     if s.broadcastRows > 0 { line += " broadcast rows=\(s.broadcastRows)" }
+                    if let hashed = s.hashedAggregates { line += hashed ? " shard aggregate=hashed" : " shard aggregate=SQL" }
                     line += " shards time=\(milliseconds(s.shardNanos)) ms merge time=\(milliseconds(s.mergeNanos)) ms"
                     out.append(line)
                 } else {

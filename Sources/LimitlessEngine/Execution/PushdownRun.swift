@@ -12,6 +12,8 @@ struct PushdownStatistics {
     var mergeNanos: UInt64 = 0
     var broadcastRows = 0
     var resultRows = 0
+    /// For hashable partial aggregates: whether the hash ran (false: the shards ran the SQL).
+    var hashedAggregates: Bool? = nil
 }
 
 extension ClusterEngine {
@@ -33,7 +35,12 @@ extension ClusterEngine {
         let planner = PushdownPlanner(table: { [catalog] in catalog.table($0) },
                                       rowCount: { [unowned self] in self.rowCount($0) },
                                       aggregateNames: aggregateFunctionNames)
-        return planner.plan(select)
+        guard var plan = planner.plan(select) else { return nil }
+        if plan.partialAggregates, case .combine = plan.merge {
+            plan.hashAggregate = HashAggregateSpec(plan.shardSelect, aggregateNames: aggregateFunctionNames,
+                                                   declared: shardColumns(plan))
+        }
+        return plan
     }
 
     /// Runs a pushed-down SELECT: every shard in parallel, under one read snapshot, then the
@@ -51,9 +58,16 @@ extension ClusterEngine {
             stats.broadcastRows = try broadcast(plan.broadcasts, to: shards)
         }
         defer { if !plan.broadcasts.isEmpty { dropBroadcasts(plan.broadcasts, shards) } }
-        let streams = try openStreams(plan, shards)
+        // Hashable partial aggregates run by the hash path when it applies (its rows are few);
+        // everything else streams from the shards.
+        var hashed: [[[SQLValue]]]? = nil
+        if let spec = plan.hashAggregate, case .combine = plan.merge {
+            hashed = try hashAggregateEverywhere(spec, shards)
+            stats.hashedAggregates = hashed != nil
+        }
+        let streams = hashed == nil ? try openStreams(plan, shards) : []
         defer { for p in streams { p.stop() } }
-        stats.rowsPerShard = Array(repeating: 0, count: shards.count)
+        stats.rowsPerShard = hashed?.map(\.count) ?? Array(repeating: 0, count: shards.count)
         var rows: [[SQLValue]] = []
         var mergeNanos: UInt64 = 0
         switch plan.merge {
@@ -75,7 +89,20 @@ extension ClusterEngine {
                 try mergeSorted(streams, keys, &stats.rowsPerShard, &mergeNanos, emit)
             }
         case let .combine(sql: combineSQL, declarations: decls):
-            rows = try combine(streams, combineSQL, decls, &stats.rowsPerShard)
+            if let hashed {
+                rows = try combine(combineSQL, decls) { (insert: Statement) throws(EngineError) in
+                    for part in hashed { for row in part { try insert.bind(row); while try insert.step() {}; insert.reset() } }
+                }
+            } else {
+                rows = try combine(combineSQL, decls) { (insert: Statement) throws(EngineError) in
+                    for (i, p) in streams.enumerated() {
+                        while let batch = try p.take() {
+                            stats.rowsPerShard[i] += batch.count
+                            for row in batch.rows { try insert.bind(row); while try insert.step() {}; insert.reset() }
+                        }
+                    }
+                }
+            }
         }
         stats.shardNanos = monotonicNanos() - started
         stats.mergeNanos = mergeNanos
@@ -203,24 +230,16 @@ extension ClusterEngine {
         }
     }
 
-    /// Loads the shards' rows into `temp.limitless_partials` on the router and runs the combine query.
-    private func combine(_ streams: [RowProducer<ValueRows>], _ sql: String, _ decls: [String],
-                         _ counts: inout [Int]) throws(EngineError) -> [[SQLValue]] {
+    /// Loads the shards' rows into `temp.limitless_partials` on the router (`load` inserts them
+    /// through the statement it is given) and runs the combine query.
+    private func combine(_ sql: String, _ decls: [String],
+                         _ load: (Statement) throws(EngineError) -> Void) throws(EngineError) -> [[SQLValue]] {
         try router.run("DROP TABLE IF EXISTS temp.limitless_partials", [])
         try router.run("CREATE TEMP TABLE limitless_partials (\(decls.joined(separator: ", ")))", [])
         defer { try? router.run("DROP TABLE IF EXISTS temp.limitless_partials", []) }
         let insert = try router.prepare("INSERT INTO temp.limitless_partials VALUES (" +
                                         Array(repeating: "?", count: decls.count).joined(separator: ", ") + ")")
-        for (i, p) in streams.enumerated() {
-            while let batch = try p.take() {
-                counts[i] += batch.count
-                for row in batch.rows {
-                    try insert.bind(row)
-                    while try insert.step() {}
-                    insert.reset()
-                }
-            }
-        }
+        try load(insert)
         return try router.query(sql)
     }
 

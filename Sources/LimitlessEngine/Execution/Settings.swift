@@ -17,6 +17,7 @@ struct SessionSettings {
         "default_transaction_isolation": "read committed", "statement_timeout": "0", "lock_timeout": "0",
         "intervalstyle": "postgres", "extra_float_digits": "1", "client_min_messages": "notice",
         "max_connections": "5000", "work_mem": "4MB", "synchronous_commit": "on", "is_superuser": "off",
+        "transaction_read_only": "off", "default_transaction_read_only": "off",
     ]
 
     var session: [String: String] = [:]
@@ -138,7 +139,18 @@ extension ClusterEngine {
         var isLocal = false
         if i < toks.count, toks[i].isWord("LOCAL") { isLocal = true; i += 1 }
         else if i < toks.count, toks[i].isWord("SESSION") { i += 1 }
-        if i < toks.count, toks[i].isWord("TRANSACTION") || toks[i].isWord("CONSTRAINTS") {
+        if i < toks.count, toks[i].isWord("TRANSACTION") { return try setTransaction(toks) }
+        if i < toks.count, toks[i].isWord("CONSTRAINTS") { return .command(tag: "SET", rowsAffected: nil) }
+        // SET SESSION CHARACTERISTICS AS TRANSACTION … sets the session's default.
+        if i + 2 < toks.count, toks[i].isWord("CHARACTERISTICS"), toks[i + 1].isWord("AS"), toks[i + 2].isWord("TRANSACTION") {
+            if toks.contains(where: { $0.isWord("ISOLATION") }) {
+                settings.session["default_transaction_isolation"] = try isolationLevel(toks)
+                settings.local["default_transaction_isolation"] = nil
+            }
+            if let readOnly = ClusterEngine.readOnlyMode(toks) {
+                settings.session["default_transaction_read_only"] = readOnly ? "on" : "off"
+                settings.local["default_transaction_read_only"] = nil
+            }
             return .command(tag: "SET", rowsAffected: nil)
         }
         guard var name = settingName(sql, toks, &i) else {
@@ -179,9 +191,20 @@ extension ClusterEngine {
             }
             return .command(tag: "SET", rowsAffected: nil)
         }
+        if name == "transaction_isolation" && !isDefault {
+            return try setTransactionIsolation(try normalizedIsolation(value))
+        }
+        var stored = name == "default_transaction_isolation" && !isDefault ? try normalizedIsolation(value) : value
+        if name == "default_transaction_read_only" && !isDefault {
+            switch value.lowercased() {
+            case "on", "true", "yes", "1", "t", "y": stored = "on"
+            case "off", "false", "no", "0", "f", "n": stored = "off"
+            default: throw EngineError("parameter \"\(name)\" requires a Boolean value", code: "22023")
+            }
+        }
         if isDefault { settings.session[name] = nil; settings.local[name] = nil }
-        else if isLocal { if explicitTransaction { settings.local[name] = value } }
-        else { settings.session[name] = value }
+        else if isLocal { if explicitTransaction { settings.local[name] = stored } }
+        else { settings.session[name] = stored }
         return .command(tag: "SET", rowsAffected: nil)
     }
 
@@ -209,9 +232,50 @@ extension ClusterEngine {
             return .rows(command: "SHOW", columns: ["name", "setting"], rows: rows)
         }
         try SessionSettings.checkKnown(name)
+        if name == "transaction_read_only" {
+            let on = explicitTransaction ? blockReadOnly : (settings.value("default_transaction_read_only") ?? "off") == "on"
+            return .rows(command: "SHOW", columns: [name], rows: [[.text(on ? "on" : "off")]])
+        }
+        if name == "transaction_isolation" {
+            // The level in effect: the block's own, else the session default a block would get.
+            let level = explicitTransaction ? (repeatableRead ? "repeatable read" : "read committed")
+                : (settings.value("default_transaction_isolation") ?? "read committed")
+            return .rows(command: "SHOW", columns: [name], rows: [[.text(level)]])
+        }
         guard let v = settings.value(name) else {
             throw EngineError("unrecognized configuration parameter \"\(name)\"", code: "42704")
         }
         return .rows(command: "SHOW", columns: [name], rows: [[.text(v)]])
+    }
+
+    /// `SET TRANSACTION …`: only the isolation level matters here (READ ONLY / READ WRITE /
+    /// DEFERRABLE are accepted and change nothing).
+    func setTransaction(_ toks: [Token]) throws(EngineError) -> StatementResult {
+        if !explicitTransaction {
+            // As PostgreSQL: a warning, and the modes last for no transaction.
+            Console.err("WARNING:  SET TRANSACTION can only be used in transaction blocks\n")
+            return .command(tag: "SET", rowsAffected: nil)
+        }
+        if let readOnly = ClusterEngine.readOnlyMode(toks) {
+            if !readOnly && blockReadOnly && blockRanQuery {
+                throw EngineError("transaction read-write mode must be set before any query", code: "25001")
+            }
+            blockReadOnly = readOnly
+        }
+        guard toks.contains(where: { $0.isWord("ISOLATION") }) else { return .command(tag: "SET", rowsAffected: nil) }
+        return try setTransactionIsolation(try isolationLevel(toks))
+    }
+
+    /// Changes the open block's isolation level, which PostgreSQL allows until its first query.
+    func setTransactionIsolation(_ level: String) throws(EngineError) -> StatementResult {
+        if !explicitTransaction {
+            Console.err("WARNING:  SET TRANSACTION can only be used in transaction blocks\n")
+            return .command(tag: "SET", rowsAffected: nil)
+        }
+        if blockRanQuery && (level == "repeatable read") != repeatableRead {
+            throw EngineError("SET TRANSACTION ISOLATION LEVEL must be called before any query", code: "25001")
+        }
+        if level == "repeatable read" { repeatableRead = true } else { endTransactionSnapshot() }
+        return .command(tag: "SET", rowsAffected: nil)
     }
 }

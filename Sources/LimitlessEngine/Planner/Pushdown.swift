@@ -75,6 +75,8 @@ struct PushdownPlan {
     var partialAggregates: Bool
     /// The anchor tables' collocation: why every shard can answer for its own rows.
     var reason: String
+    /// Set by the executor when the partial aggregates can be hashed from a plain scan.
+    var hashAggregate: HashAggregateSpec? = nil
 
     var shardSQL: String { shardSelect.sql }
 }

@@ -162,6 +162,9 @@ final class Database {
         func after(_ prefix: String) -> String? {
             message.hasPrefix(prefix) ? String(message.dropFirst(prefix.count)) : nil
         }
+        if let name = after("no such savepoint: ") {
+            return EngineError("savepoint \"\(name)\" does not exist", code: "3B001")
+        }
         if primary == SQLITE_CONSTRAINT {
             switch rc {
             case SQLITE_CONSTRAINT_UNIQUE, SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_ROWID:

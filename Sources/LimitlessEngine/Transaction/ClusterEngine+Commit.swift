@@ -71,15 +71,18 @@ extension ClusterEngine {
 
     static let deadlockTimeoutMilliseconds: Int32 = 2_000
 
-    /// The participants with changes: the router (when asked and it wrote) and the shards.
+    /// The participants with changes: the shards, then the router (when asked and it wrote).
+    /// The router finishes last: its COMMIT lets go of router.db's write lock, which every other
+    /// writer waits for at its first write; were it let go before a shard's COMMIT, the next
+    /// writer could read that shard's rows as they were, then write over the commit (a lost update).
     private func participants(includeRouter: Bool) -> [(id: Int, db: Database, redo: RedoPayload)] {
         var parts: [(id: Int, db: Database, redo: RedoPayload)] = []
-        if includeRouter, router.inTransaction, let c = captures[0], !c.isEmpty {
-            parts.append((id: 0, db: router, redo: c.payload))
-        }
         for n in shardsInTransaction {
             guard let db = shardConnections[n], db.inTransaction else { continue }
             if let c = captures[n], !c.isEmpty { parts.append((id: n, db: db, redo: c.payload)) }
+        }
+        if includeRouter, router.inTransaction, let c = captures[0], !c.isEmpty {
+            parts.append((id: 0, db: router, redo: c.payload))
         }
         return parts
     }
@@ -131,7 +134,10 @@ extension ClusterEngine {
         if parts.count >= 2 && parts.contains(where: { $0.id == 0 }) {
             twoPhaseInFlight = true
             defer { twoPhaseInFlight = false; endShardTransactions() }
-            do { try coordinator.commit(parts) } catch {
+            do throws(EngineError) {
+                for p in parts where p.id != 0 { try checkFault(shard: p.id, operation: "commit") }
+                try coordinator.commit(parts)
+            } catch {
                 rollbackShardTransactions()
                 throw error
             }
@@ -206,6 +212,16 @@ extension ClusterEngine {
             defer { lock.unlock() }
             var opened: [Int] = []
             do throws(EngineError) {
+                // The router's standard tables belong to the same instant: a router transaction
+                // that has not read yet fixes its snapshot now, under the lock.
+                // (A router transaction that has only read, for instance the catalog's hash
+                // ranges while the statement was planned, starts again first.)
+                if router.inTransaction {
+                    try restartIdleRouterTransaction()
+                    if sqlite3_txn_state(router.handle, "main") == SQLITE_TXN_NONE {
+                        _ = try router.query("SELECT 1 FROM sqlite_schema LIMIT 1")
+                    }
+                }
                 for n in 1...catalog.shardCount where !shardsInTransaction.contains(n) {
                     let db = try shard(n)
                     if db.inTransaction { continue }
@@ -219,6 +235,25 @@ extension ClusterEngine {
             }
             return opened
         }
+    }
+
+    /// READ COMMITTED inside a block: a router transaction that has only read keeps the
+    /// snapshot of its first read, which would make standard tables repeatable-read while the
+    /// shards move on. Before each statement such a transaction starts again (it holds nothing
+    /// to keep: no write on any schema, no savepoint, no shard); the statement's read snapshot
+    /// then fixes the router's together with the shards'.
+    func refreshRouterSnapshot() throws(EngineError) {
+        guard explicitTransaction, !repeatableRead else { return }
+        try restartIdleRouterTransaction()
+    }
+
+    /// Ends and begins again a router transaction that has only read (no write on any schema,
+    /// no savepoint, no shard joined): its snapshot is then taken afresh at its next read.
+    func restartIdleRouterTransaction() throws(EngineError) {
+        guard router.inTransaction, sqlite3_txn_state(router.handle, nil) == SQLITE_TXN_READ,
+              routerSavepoints.isEmpty, openSavepoints.isEmpty, shardsInTransaction.isEmpty else { return }
+        try router.control("COMMIT")
+        try router.control("BEGIN")
     }
 
     func endReadSnapshot(_ shards: [Int]) {
@@ -236,6 +271,13 @@ extension ClusterEngine {
             let words = toks[(i + 2)...].prefix(2).filter { $0.kind == .word }.map { $0.text.lowercased() }
             level = words.first == "serializable" ? "serializable" : words.prefix(2).joined(separator: " ")
         }
+        return try normalizedIsolation(level)
+    }
+
+    /// An isolation level's name, checked: SERIALIZABLE is refused (Aurora Limitless offers
+    /// READ COMMITTED and REPEATABLE READ); READ UNCOMMITTED is READ COMMITTED, as in PostgreSQL.
+    func normalizedIsolation(_ name: String) throws(EngineError) -> String {
+        let level = name.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).joined(separator: " ")
         switch level {
         case "serializable":
             throw EngineError("SERIALIZABLE isolation level is not supported in Aurora PostgreSQL Limitless Database; use REPEATABLE READ or READ COMMITTED",
@@ -259,19 +301,39 @@ extension ClusterEngine {
         repeatableRead = false
     }
 
-    /// `rds_aurora.limitless_stat_prepared_xacts`: transactions decided but not yet finished
-    /// on every participant (filled afresh for each statement that names rds_aurora).
+    /// `rds_aurora.limitless_stat_prepared_xacts`, with Aurora's columns: one row per node
+    /// (router or shard subcluster) that a decided transaction has not finished on yet, i.e.
+    /// whose marker is missing (filled afresh for each statement that names rds_aurora). The
+    /// engine knows no role name, so `owner_id` is NULL.
     func refreshPreparedTransactions() throws(EngineError) {
         try router.exec("""
             DROP TABLE IF EXISTS rds_aurora.limitless_stat_prepared_xacts;
-            CREATE TABLE rds_aurora.limitless_stat_prepared_xacts(transaction_id INTEGER, gid TEXT,
-                prepared TEXT, participants TEXT);
+            CREATE TABLE rds_aurora.limitless_stat_prepared_xacts(subcluster_id INTEGER, subcluster_type TEXT,
+                transaction_id INTEGER, gid TEXT, prepared TEXT, owner_id TEXT, database_id TEXT);
             """)
+        let routers = Int64(max(catalog.routerCount, 1))
         for (txid, at, parts) in try coordinator.pendingDecisions() {
-            try router.run("INSERT INTO rds_aurora.limitless_stat_prepared_xacts VALUES (?, ?, ?, ?)",
-                           [.integer(txid), .text("limitless_\(txid)"), .text(at),
-                            .text(parts.map { $0 == 0 ? "router" : "shard-\($0)" }.joined(separator: ","))])
+            for p in parts where !participantFinished(txid: txid, participant: p) {
+                try router.run("INSERT INTO rds_aurora.limitless_stat_prepared_xacts VALUES (?, ?, ?, ?, ?, NULL, 'postgres_limitless')",
+                               [.integer(p == 0 ? 1 : routers + Int64(p)), .text(p == 0 ? "router" : "shard"),
+                                .integer(txid), .text("limitless_\(txid)"), .text(ClusterEngine.postgresTimestamp(at))])
+            }
         }
+    }
+
+    /// `2024-09-03T15:51:17.659603Z` as PostgreSQL prints a timestamptz in UTC:
+    /// `2024-09-03 15:51:17.659603+00`.
+    static func postgresTimestamp(_ iso: String) -> String {
+        guard iso.hasSuffix("Z") else { return iso }
+        return String(iso.dropLast().map { $0 == "T" ? " " : $0 }) + "+00"
+    }
+
+    /// Whether participant `participant` carries transaction `txid`'s marker (read on a
+    /// connection of its own, which takes no lock a writer holds).
+    private func participantFinished(txid: Int64, participant: Int) -> Bool {
+        guard let db = try? Database(path: coordinator.participantPath(participant)),
+              let rows = try? db.query("SELECT 1 FROM limitless_applied WHERE txid = ?", [.integer(txid)]) else { return false }
+        return !rows.isEmpty
     }
 }
 

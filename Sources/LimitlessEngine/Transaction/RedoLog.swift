@@ -193,10 +193,11 @@ final class RedoCapture {
         case SQLITE_FLOAT:
             out.append(2); RedoCodec.putVarint(&out, sqlite3_value_double(v).bitPattern)
         case SQLITE_TEXT:
-            let p = sqlite3_value_text(v)
+            // The text's bytes through value_blob: value_text would first copy it to add a NUL.
+            let p = sqlite3_value_blob(v)
             let n = Int(sqlite3_value_bytes(v))
             out.append(3); RedoCodec.putVarint(&out, UInt64(n))
-            if let p, n > 0 { out.append(contentsOf: UnsafeBufferPointer(start: p, count: n)) }
+            if let p, n > 0 { out.append(contentsOf: UnsafeRawBufferPointer(start: p, count: n)) }
         case SQLITE_BLOB:
             let p = sqlite3_value_blob(v)
             let n = Int(sqlite3_value_bytes(v))

@@ -239,6 +239,10 @@ final class VirtualTable {
             if let coll = sqlite3_vtab_collation(info, Int32(i)) {
                 if String(cString: coll).uppercased() != column.collation.uppercased() { continue }
             }
+            // `textColumn IN (SELECT numericColumn …)`: SQLite compares each row with the list's
+            // values under numeric affinity only when it reads the list itself; fed through
+            // xFilter, the values are matched under the column's text affinity instead.
+            if op == SQLITE_INDEX_CONSTRAINT_EQ && !column.affinity.isNumeric && sqlite3_vtab_in(info, Int32(i), -1) != 0 { continue }
             let pushed = PushedConstraint(column: Int(c.iColumn), op: op)
             plan.append("\(pushed.column):\(op)")
             if pushed.hasArgument {
