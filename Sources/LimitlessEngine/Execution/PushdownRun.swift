@@ -58,47 +58,96 @@ extension ClusterEngine {
             stats.broadcastRows = try broadcast(plan.broadcasts, to: shards)
         }
         defer { if !plan.broadcasts.isEmpty { dropBroadcasts(plan.broadcasts, shards) } }
-        let perShard: [[[SQLValue]]]
-        if let spec = plan.hashAggregate, let hashed = try hashAggregateEverywhere(spec, shards) {
-            perShard = hashed
-            stats.hashedAggregates = true
-        } else {
-            if plan.hashAggregate != nil { stats.hashedAggregates = false }
-            perShard = try runEverywhere(plan.shardSQL, shards)
+        // Hashable partial aggregates run by the hash path when it applies (its rows are few);
+        // everything else streams from the shards.
+        var hashed: [[[SQLValue]]]? = nil
+        if let spec = plan.hashAggregate, case .combine = plan.merge {
+            hashed = try hashAggregateEverywhere(spec, shards)
+            stats.hashedAggregates = hashed != nil
         }
-        stats.rowsPerShard = perShard.map(\.count)
-        stats.shardNanos = monotonicNanos() - started
-        let mergeStart = monotonicNanos()
-        var rows: [[SQLValue]]
+        let streams = hashed == nil ? try openStreams(plan, shards) : []
+        defer { for p in streams { p.stop() } }
+        stats.rowsPerShard = hashed?.map(\.count) ?? Array(repeating: 0, count: shards.count)
+        var rows: [[SQLValue]] = []
+        var mergeNanos: UInt64 = 0
         switch plan.merge {
         case .concat:
-            rows = []
-            rows.reserveCapacity(perShard.reduce(0) { $0 + $1.count })
-            for part in perShard { rows += part }
-            rows = window(rows, plan)
+            // Shard by shard, in shard order; the others keep producing meanwhile (their
+            // queues are not bounded here: the answer holds every row anyway).
+            try window(plan, into: &rows) { (emit: (inout [SQLValue]) -> Bool) throws(EngineError) in
+                for (i, p) in streams.enumerated() {
+                    while let batch = try p.take() {
+                        let t = monotonicNanos()
+                        defer { mergeNanos += monotonicNanos() - t }
+                        stats.rowsPerShard[i] += batch.count
+                        for var row in batch.rows { if !emit(&row) { return } }
+                    }
+                }
+            }
         case let .sorted(keys):
-            rows = window(mergeSorted(perShard, keys), plan)
+            try window(plan, into: &rows) { (emit: (inout [SQLValue]) -> Bool) throws(EngineError) in
+                try mergeSorted(streams, keys, &stats.rowsPerShard, &mergeNanos, emit)
+            }
         case let .combine(sql: combineSQL, declarations: decls):
-            rows = try combine(perShard, combineSQL, decls)
+            if let hashed {
+                rows = try combine(combineSQL, decls) { (insert: Statement) throws(EngineError) in
+                    for part in hashed { for row in part { try insert.bind(row); while try insert.step() {}; insert.reset() } }
+                }
+            } else {
+                rows = try combine(combineSQL, decls) { (insert: Statement) throws(EngineError) in
+                    for (i, p) in streams.enumerated() {
+                        while let batch = try p.take() {
+                            stats.rowsPerShard[i] += batch.count
+                            for row in batch.rows { try insert.bind(row); while try insert.step() {}; insert.reset() }
+                        }
+                    }
+                }
+            }
         }
-        if plan.hiddenColumns > 0 {
-            let keep = rows.first.map { $0.count - plan.hiddenColumns } ?? 0
-            rows = rows.map { Array($0.prefix(keep)) }
-        }
-        stats.mergeNanos = monotonicNanos() - mergeStart
+        stats.shardNanos = monotonicNanos() - started
+        stats.mergeNanos = mergeNanos
         stats.resultRows = rows.count
         pushdownStatistics = stats
         lastPlanTier = nil
         return .rows(command: "SELECT \(rows.count)", columns: columns, rows: rows)
     }
 
-    /// OFFSET and LIMIT applied at the router.
-    private func window(_ rows: [[SQLValue]], _ plan: PushdownPlan) -> [[SQLValue]] {
-        let start = Int(min(plan.offset, Int64(rows.count)))
-        var end = rows.count
-        if let l = plan.limit { end = Int(min(Int64(rows.count), Int64(start) + l)) }
-        if start == 0 && end == rows.count { return rows }
-        return Array(rows[start..<end])
+    /// Starts one producer per shard on the pushed-down statement. Sorted merges read their
+    /// streams in step, so each keeps only a few batches; concat and combine read one shard
+    /// after another and let the others run ahead.
+    private func openStreams(_ plan: PushdownPlan, _ shards: [Int]) throws(EngineError) -> [RowProducer<ValueRows>] {
+        var bounded = false
+        if case .sorted = plan.merge { bounded = true }
+        var streams: [RowProducer<ValueRows>] = []
+        for n in shards {
+            let db = try shard(n)
+            let stmt: Statement
+            do { stmt = try db.prepare(plan.shardSQL) } catch {
+                for p in streams { p.stop() }
+                throw error
+            }
+            streams.append(RowProducer<ValueRows>(statement: stmt, db: db, capacity: bounded ? RowStreamLimits.queuedBatches : Int.max))
+        }
+        return streams
+    }
+
+    /// OFFSET and LIMIT applied at the router to the rows `produce` emits (without their hidden
+    /// sort columns); `emit` returns false once the window is full.
+    private func window(_ plan: PushdownPlan, into rows: inout [[SQLValue]],
+                        _ produce: ((inout [SQLValue]) -> Bool) throws(EngineError) -> Void) throws(EngineError) {
+        var skip = plan.offset
+        let limit = plan.limit
+        let hidden = plan.hiddenColumns
+        var out: [[SQLValue]] = []
+        if let limit, limit <= 0 { rows = []; return }
+        try produce { row in
+            if skip > 0 { skip -= 1; return true }
+            if hidden > 0 { row.removeLast(min(hidden, row.count)) }
+            out.append(row)
+            if let limit, Int64(out.count) >= limit { return false }
+            return true
+        }
+        rows = out
     }
 
     /// Runs `sql` on every shard at once; the rows of each, in shard order.
@@ -181,28 +230,24 @@ extension ClusterEngine {
         }
     }
 
-    /// Loads the shards' rows into `temp.limitless_partials` on the router and runs the combine query.
-    private func combine(_ parts: [[[SQLValue]]], _ sql: String, _ decls: [String]) throws(EngineError) -> [[SQLValue]] {
+    /// Loads the shards' rows into `temp.limitless_partials` on the router (`load` inserts them
+    /// through the statement it is given) and runs the combine query.
+    private func combine(_ sql: String, _ decls: [String],
+                         _ load: (Statement) throws(EngineError) -> Void) throws(EngineError) -> [[SQLValue]] {
         try router.run("DROP TABLE IF EXISTS temp.limitless_partials", [])
         try router.run("CREATE TEMP TABLE limitless_partials (\(decls.joined(separator: ", ")))", [])
         defer { try? router.run("DROP TABLE IF EXISTS temp.limitless_partials", []) }
         let insert = try router.prepare("INSERT INTO temp.limitless_partials VALUES (" +
                                         Array(repeating: "?", count: decls.count).joined(separator: ", ") + ")")
-        for part in parts {
-            for row in part {
-                try insert.bind(row)
-                while try insert.step() {}
-                insert.reset()
-            }
-        }
+        try load(insert)
         return try router.query(sql)
     }
 
-    /// A k-way merge of shard streams each sorted by `keys` (ties: the lower shard first).
-    private func mergeSorted(_ parts: [[[SQLValue]]], _ keys: [PushdownPlan.SortKey]) -> [[SQLValue]] {
-        var heads = Array(repeating: 0, count: parts.count)
-        var out: [[SQLValue]] = []
-        out.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+    /// A k-way merge of shard streams each sorted by `keys` (ties: the lower shard first),
+    /// handing rows to `emit` until it returns false.
+    private func mergeSorted(_ streams: [RowProducer<ValueRows>], _ keys: [PushdownPlan.SortKey],
+                             _ counts: inout [Int], _ mergeNanos: inout UInt64,
+                             _ emit: (inout [SQLValue]) -> Bool) throws(EngineError) {
         func before(_ a: [SQLValue], _ b: [SQLValue]) -> Bool {
             for k in keys {
                 let x = a[a.count + k.column], y = b[b.count + k.column]
@@ -216,16 +261,35 @@ extension ClusterEngine {
             }
             return false
         }
+        var batches: [[[SQLValue]]] = []
+        var heads: [Int] = []
+        for (i, p) in streams.enumerated() {
+            let b = try p.take()?.rows ?? []
+            counts[i] += b.count
+            batches.append(b)
+            heads.append(0)
+        }
+        var t = monotonicNanos()
         while true {
             var best = -1
-            for p in parts.indices where heads[p] < parts[p].count {
-                if best < 0 || before(parts[p][heads[p]], parts[best][heads[best]]) { best = p }
+            for p in batches.indices where heads[p] < batches[p].count {
+                if best < 0 || before(batches[p][heads[p]], batches[best][heads[best]]) { best = p }
             }
             if best < 0 { break }
-            out.append(parts[best][heads[best]])
+            var row = batches[best][heads[best]]
             heads[best] += 1
+            if heads[best] == batches[best].count {
+                // Refill before comparing again: the shard's next row may still be the least.
+                mergeNanos += monotonicNanos() - t
+                let b = try streams[best].take()?.rows ?? []
+                t = monotonicNanos()
+                counts[best] += b.count
+                batches[best] = b
+                heads[best] = 0
+            }
+            if !emit(&row) { break }
         }
-        return out
+        mergeNanos += monotonicNanos() - t
     }
 }
 

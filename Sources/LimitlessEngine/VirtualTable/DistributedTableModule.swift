@@ -105,7 +105,7 @@ nonisolated(unsafe) var limitlessTableModule: sqlite3_module = {
         guard let p else { return SQLITE_OK }
         let raw = UnsafeMutableRawPointer(p)
         let u = Unmanaged<VirtualCursor>.fromOpaque(raw.advanced(by: cursorSize).load(as: UnsafeMutableRawPointer.self))
-        u.takeUnretainedValue().close()
+        u.takeUnretainedValue().finish()
         u.release()
         raw.deallocate()
         return SQLITE_OK
@@ -321,6 +321,17 @@ final class VirtualTable {
         }
     }
 
+    /// Each shard connection's gate, by shard number (looked up once).
+    private var gates: [ConnectionGate?] = []
+
+    func gate(_ shard: Int) throws(EngineError) -> ConnectionGate {
+        if shard < gates.count, let g = gates[shard] { return g }
+        let g = ConnectionGate.of(try engine.shard(shard))
+        if gates.count <= shard { gates += Array(repeating: nil, count: shard + 1 - gates.count) }
+        gates[shard] = g
+        return g
+    }
+
     /// Which shard holds each sharded row the router has seen by rowid (filled by xRowid, read by
     /// UPDATE and DELETE, which always scan before they write).
     var rowidShards: [Int64: Int] = [:]
@@ -523,31 +534,113 @@ final class VirtualCursor {
     /// One open scan per shard that may hold matching rows; rows are merged in rowid order so
     /// a scan of a sharded table meets rows in the order one database would (rowids are
     /// allocated cluster-wide, see `VirtualTable.insert`).
-    var scans: [(shard: Int, statement: Statement)] = []
+    var scans: [(shard: Int, statement: Statement, gate: ConnectionGate)] = []
+    /// The scans' statement handles, and their connections' gates (hot paths read these).
+    var handles: [OpaquePointer] = []
+    var gates: [ConnectionGate] = []
+    /// How many producers run in the process (`ConnectionGate.running`).
+    private let running = ConnectionGate.running
     var alive: [Bool] = []
     var currentIndex = -1
     var statementSQL = ""
     var eof = true
 
+    /// A scan starts on the router's thread (a lookup or a small table costs no thread); once
+    /// it has returned `parallelAfter` rows of a read-only statement, each shard's statement
+    /// moves to a `RowProducer` that steps it on a worker thread, and the cursor merges their
+    /// batches instead. In that mode `batches[i]` holds shard i's current batch and `heads[i]`
+    /// (plain memory: read on every row and column without copies, reference counting or
+    /// exclusivity checks) where the shard's next row is in it.
+    var producers: [RowProducer<PackedRows>?] = []
+    var batches: [PackedRows?] = []
+    struct Head {
+        var batch: Unmanaged<PackedRows>?
+        var rowids: UnsafeMutablePointer<Int64>?
+        var count = 0
+        var row = 0
+    }
+    var heads: UnsafeMutablePointer<Head>?
+    var streaming = false
+    var rowsReturned = 0
+    /// Rows a scan returns on the router's thread before its shards get producers
+    /// (LIMITLESS_STREAM_AFTER overrides it; 0 turns the producers off).
+    static let parallelAfter: Int = {
+        if let v = getenv("LIMITLESS_STREAM_AFTER"), let n = Int(String(cString: v)) { return n }
+        return 512
+    }()
+
     init(table: VirtualTable) { self.table = table }
 
     func close() {
-        for (shard, s) in scans { table.engine.returnScan(s, shard: shard, sql: statementSQL) }
-        scans = []
-        alive = []
+        if streaming {
+            for p in producers { p?.stop() }
+            producers = []
+            batches = []
+            heads?.deinitialize(count: scans.count)
+            heads?.deallocate()
+            heads = nil
+            streaming = false
+        }
+        if !scans.isEmpty {
+            // The statements stay with the cursor for its next filter with the same SQL (the
+            // inner side of a join filters once per outer row).
+            if keptSQL != statementSQL {
+                returnKept()
+                keptSQL = statementSQL
+            }
+            for (shard, s, gate) in scans {
+                let locked = gate.lockIfShared()
+                s.reset()
+                if locked { gate.unlock() }
+                if kept.count <= shard { kept += Array(repeating: nil, count: shard + 1 - kept.count) }
+                kept[shard] = s
+            }
+            scans.removeAll(keepingCapacity: true)
+            handles.removeAll(keepingCapacity: true)
+            gates.removeAll(keepingCapacity: true)
+            alive.removeAll(keepingCapacity: true)
+        }
         currentIndex = -1
+        rowsReturned = 0
+    }
+
+    /// Statements of `keptSQL` by shard, reset, for the next filter; returned to the engine's
+    /// pool when the SQL changes and when the cursor closes.
+    private var kept: [Statement?] = []
+    private var keptSQL = ""
+    /// The last shard SQL built, for the plan, the comparisons left to the router (bit i: the
+    /// i-th pushed comparison) and whether it merged several shards.
+    private var lastSQL: (plan: String, skipped: UInt64, multi: Bool, sql: String)?
+
+    private func returnKept() {
+        for (shard, s) in kept.enumerated() {
+            guard let s else { continue }
+            let gate = try? table.gate(shard)
+            let locked = gate?.lockIfShared() ?? false
+            table.engine.returnScan(s, shard: shard, sql: keptSQL)
+            if locked { gate?.unlock() }
+        }
+        kept.removeAll(keepingCapacity: true)
+    }
+
+    /// xClose: the scan ends and its statements go back to the engine's pool.
+    func finish() {
+        close()
+        returnKept()
     }
 
     func filter(plan: String, argc: Int, argv: UnsafeMutablePointer<OpaquePointer?>?) throws {
         close()
         let info = table.info
-        var clauses: [String] = []
         var binds: [OpaquePointer?] = []
         var keyValues: [Int: SQLValue] = [:]
         var arg = 0
+        var skipped: UInt64 = 0
+        var skippedBeyond = Set<Int>()  // past the mask's 64 bits (never cached)
         let (constraints, used) = VirtualTable.splitPlan(plan)
-        if !constraints.isEmpty {
-            for item in constraints.split(separator: ",") {
+        let items = constraints.isEmpty ? [] : constraints.split(separator: ",")
+        if !items.isEmpty {
+            for (n, item) in items.enumerated() {
                 let parts = item.split(separator: ":")
                 let c = PushedConstraint(column: Int(parts[0])!, op: Int32(parts[1])!)
                 let column = info.columns[c.column]
@@ -557,7 +650,10 @@ final class VirtualCursor {
                     // A text column compared with a number: the router compares after numeric
                     // affinity, the shard would not; leave that one to the router.
                     let t = sqlite3_value_type(value)
-                    if !column.affinity.isNumeric && (t == SQLITE_INTEGER || t == SQLITE_FLOAT) { continue }
+                    if !column.affinity.isNumeric && (t == SQLITE_INTEGER || t == SQLITE_FLOAT) {
+                        if n < 64 { skipped |= UInt64(1) << UInt64(n) } else { skippedBeyond.insert(n) }
+                        continue
+                    }
                     // `col = NULL` (and <, > …) match nothing.
                     if c.op != SQLITE_INDEX_CONSTRAINT_IS && t == SQLITE_NULL { eof = true; return }
                     if c.op == SQLITE_INDEX_CONSTRAINT_EQ || c.op == SQLITE_INDEX_CONSTRAINT_IS {
@@ -566,7 +662,6 @@ final class VirtualCursor {
                 } else if c.op == SQLITE_INDEX_CONSTRAINT_ISNULL {
                     keyValues[c.column] = .null
                 }
-                clauses.append(quoteIdentifier(column.name) + " " + c.sqlOperator + (c.hasArgument ? " ?" : ""))
                 if c.hasArgument { binds.append(value) }
             }
         }
@@ -582,12 +677,36 @@ final class VirtualCursor {
                 shards = Array(1...table.engine.catalog.shardCount)
             }
         }
-        let sql = VirtualTable.shardSelect(info, clauses: clauses, multiShard: shards.count > 1, used: used)
+        let sql: String
+        if skippedBeyond.isEmpty, let last = lastSQL, last.skipped == skipped, last.multi == (shards.count > 1), last.plan == plan {
+            sql = last.sql
+        } else {
+            var clauses: [String] = []
+            for (n, item) in items.enumerated() where n < 64 ? skipped & (UInt64(1) << UInt64(n)) == 0 : !skippedBeyond.contains(n) {
+                let parts = item.split(separator: ":")
+                let c = PushedConstraint(column: Int(parts[0])!, op: Int32(parts[1])!)
+                clauses.append(quoteIdentifier(info.columns[c.column].name) + " " + c.sqlOperator + (c.hasArgument ? " ?" : ""))
+            }
+            sql = VirtualTable.shardSelect(info, clauses: clauses, multiShard: shards.count > 1, used: used)
+            lastSQL = skippedBeyond.isEmpty ? (plan, skipped, shards.count > 1, sql) : nil
+        }
         statementSQL = sql
+        let reuse = sql == keptSQL
         let started = table.engine.explainRecorder != nil ? monotonicNanos() : 0
         for shard in shards {
-            let s = try table.engine.borrowScan(shard: shard, sql: sql)
-            scans.append((shard, s))
+            let gate = try table.gate(shard)
+            let locked = gate.lockIfShared()
+            defer { if locked { gate.unlock() } }
+            let s: Statement
+            if reuse, shard < kept.count, let k = kept[shard] {
+                kept[shard] = nil
+                s = k
+            } else {
+                s = try table.engine.borrowScan(shard: shard, sql: sql)
+            }
+            scans.append((shard, s, gate))
+            handles.append(s.handle)
+            gates.append(gate)
             for (i, v) in binds.enumerated() { s.bindValue(v, at: i + 1) }
             alive.append(try s.step())
         }
@@ -601,12 +720,38 @@ final class VirtualCursor {
     /// EXPLAIN ANALYZE's counters for this scan (nil unless EXPLAIN ANALYZE is running).
     var stat: ScanStatistics?
 
+    private func headRowid(_ i: Int) -> Int64 {
+        if streaming, let h = heads?[i] { return h.rowids![h.row] }
+        if running.pointee == 0 { return sqlite3_column_int64(handles[i], 0) }
+        let gate = gates[i]
+        gate.lock()
+        defer { gate.unlock() }
+        return sqlite3_column_int64(handles[i], 0)
+    }
+
     private func pick() {
         var best = -1
         var bestRowid = Int64.max
-        for i in scans.indices where alive[i] {
-            let r = sqlite3_column_int64(scans[i].statement.handle, 0)
-            if best < 0 || r < bestRowid { best = i; bestRowid = r }
+        let alive = self.alive
+        if alive.count == 1 {
+            if alive[0] { best = 0 }
+        } else if streaming {
+            let heads = self.heads!
+            for i in alive.indices where alive[i] {
+                let r = heads[i].rowids![heads[i].row]
+                if best < 0 || r < bestRowid { best = i; bestRowid = r }
+            }
+        } else if running.pointee == 0 {
+            let handles = self.handles
+            for i in alive.indices where alive[i] {
+                let r = sqlite3_column_int64(handles[i], 0)
+                if best < 0 || r < bestRowid { best = i; bestRowid = r }
+            }
+        } else {
+            for i in alive.indices where alive[i] {
+                let r = headRowid(i)
+                if best < 0 || r < bestRowid { best = i; bestRowid = r }
+            }
         }
         currentIndex = best
         eof = best < 0
@@ -616,9 +761,62 @@ final class VirtualCursor {
     func next() throws {
         guard currentIndex >= 0 else { eof = true; return }
         let started = stat != nil ? monotonicNanos() : 0
-        alive[currentIndex] = try scans[currentIndex].statement.step()
+        let i = currentIndex
+        if streaming {
+            try advance(i)
+        } else {
+            let gate = gates[i]
+            let locked = gate.lockIfShared()
+            defer { if locked { gate.unlock() } }
+            alive[i] = try scans[i].statement.step()
+        }
+        rowsReturned += 1
+        if !streaming && rowsReturned == VirtualCursor.parallelAfter && readOnlyStatement() {
+            try startProducers()
+        }
         if let stat { stat.nanos += monotonicNanos() - started }
         pick()
+    }
+
+    /// Moves shard i's head to its next row, taking the next batch when one is used up.
+    private func advance(_ i: Int) throws {
+        let h = heads! + i
+        h.pointee.row += 1
+        if h.pointee.row < h.pointee.count { return }
+        h.pointee = Head()
+        batches[i] = nil
+        if let b = try producers[i]!.take() {
+            batches[i] = b
+            h.pointee = Head(batch: Unmanaged.passUnretained(b), rowids: b.rowids, count: b.count, row: 0)
+        } else {
+            alive[i] = false
+        }
+    }
+
+    /// True when every statement running on the router connection only reads: the shard
+    /// connections then see no writes (xUpdate, commit) until this scan's statement ends.
+    private func readOnlyStatement() -> Bool {
+        let db = table.engine.router.handle
+        var s = sqlite3_next_stmt(db, nil)
+        while let stmt = s {
+            if sqlite3_stmt_busy(stmt) != 0 && sqlite3_stmt_readonly(stmt) == 0 { return false }
+            s = sqlite3_next_stmt(db, stmt)
+        }
+        return true
+    }
+
+    /// Hands every shard statement that still has rows (each sits on its next unread row) to
+    /// a producer thread, then waits for their first batches.
+    private func startProducers() throws {
+        producers = Array(repeating: nil, count: scans.count)
+        batches = Array(repeating: nil, count: scans.count)
+        heads = .allocate(capacity: scans.count)
+        heads!.initialize(repeating: Head(), count: scans.count)
+        for i in scans.indices where alive[i] {
+            producers[i] = RowProducer<PackedRows>(statement: scans[i].statement, db: scans[i].statement.db, onRow: true)
+        }
+        streaming = true
+        for i in scans.indices where alive[i] { try advance(i) }
     }
 
     func column(_ ctx: OpaquePointer?, _ i: Int) {
@@ -626,12 +824,24 @@ final class VirtualCursor {
         // key, whose value tells xUpdate where the row lives.
         if sqlite3_vtab_nochange(ctx) != 0 && !table.info.keyIndexes.contains(i) { return }
         guard currentIndex >= 0 else { sqlite3_result_null(ctx); return }
-        sqlite3_result_value(ctx, sqlite3_column_value(scans[currentIndex].statement.handle, Int32(i + 1)))
+        if streaming {
+            let h = heads![currentIndex]
+            h.batch?._withUnsafeGuaranteedRef { $0.result(ctx, row: h.row, column: i) }
+            return
+        }
+        if running.pointee == 0 {
+            sqlite3_result_value(ctx, sqlite3_column_value(handles[currentIndex], Int32(i + 1)))
+            return
+        }
+        let gate = gates[currentIndex]
+        gate.lock()
+        sqlite3_result_value(ctx, sqlite3_column_value(handles[currentIndex], Int32(i + 1)))
+        gate.unlock()
     }
 
     var rowid: Int64 {
         guard currentIndex >= 0 else { return 0 }
-        let r = sqlite3_column_int64(scans[currentIndex].statement.handle, 0)
+        let r = headRowid(currentIndex)
         if table.info.placement == .sharded { table.remember(rowid: r, shard: scans[currentIndex].shard) }
         return r
     }
