@@ -277,6 +277,8 @@ extension ClusterEngine {
     /// An isolation level's name, checked: SERIALIZABLE is refused (Aurora Limitless offers
     /// READ COMMITTED and REPEATABLE READ); READ UNCOMMITTED is READ COMMITTED, as in PostgreSQL.
     func normalizedIsolation(_ name: String) throws(EngineError) -> String {
+        // Every BEGIN asks: the usual spellings answer without re-splitting the words.
+        if name == "read committed" || name == "repeatable read" { return name }
         let level = name.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).joined(separator: " ")
         switch level {
         case "serializable":
