@@ -8,10 +8,10 @@ import LimitlessSupport
 /// refuses the second.
 @Suite struct KeyCollationTests {
     @Test func foldsFollowSQLitesBuiltInCollations() {
-        #expect(TextFold(collation: "nocase").apply("MiXeD Ünï") == "mixed Ünï")   // ASCII only, as SQLite's NOCASE
-        #expect(TextFold(collation: "RTRIM").apply("ab  ") == "ab")
-        #expect(TextFold(collation: "RTRIM").apply(" ab\t") == " ab\t")
-        #expect(TextFold(collation: "BINARY").apply("Ab ") == "Ab ")
+        #expect(BuiltinCollation("nocase")?.fold("MiXeD Ünï") == "mixed Ünï")   // ASCII only, as SQLite's NOCASE
+        #expect(BuiltinCollation("RTRIM")?.fold("ab  ") == "ab")
+        #expect(BuiltinCollation("RTRIM")?.fold(" ab\t") == " ab\t")
+        #expect(BuiltinCollation("BINARY")?.fold("Ab ") == "Ab ")
     }
 
     @Test func keysEqualUnderTheColumnsCollationShareAShardAndItsUniqueIndex() throws {

@@ -21,35 +21,41 @@ public struct ColumnInfo: Sendable, Equatable {
     var isGenerated: Bool { hidden == 2 || hidden == 3 }
 }
 
-/// A sharded or reference table: its columns and, when sharded, its key and collocation group.
-/// How a built-in collation sees text: values it calls equal fold to the same text.
-enum TextFold: Equatable {
-    case none      // BINARY (and collations the engine does not know)
-    case nocase    // NOCASE: ASCII letters compare without case
-    case rtrim     // RTRIM: trailing spaces are ignored
+/// SQLite's built-in collations, as the engine reproduces them: merging sorted shard streams,
+/// and hashing a shard key so values its collation calls equal share a shard.
+enum BuiltinCollation: Sendable, Equatable {
+    case binary
+    case nocase    // ASCII letters compare without case
+    case rtrim     // trailing spaces are ignored
 
-    init(collation: String) {
-        switch collation.uppercased() {
+    init?(_ name: String) {
+        switch name.uppercased() {
+        case "BINARY": self = .binary
         case "NOCASE": self = .nocase
         case "RTRIM": self = .rtrim
-        default: self = .none
+        default: return nil
         }
     }
 
-    func apply(_ s: String) -> String {
+    /// NOCASE's view of a byte: ASCII upper-case letters as lower-case.
+    @inline(__always) static func foldCase(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c + 32 : c }
+
+    /// The text this collation calls equal to every text it calls equal to `s`.
+    func fold(_ s: String) -> String {
         switch self {
-        case .none: return s
+        case .binary: return s
         case .nocase:
-            guard s.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) else { return s }
-            return String(decoding: s.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
+            guard s.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return s }
+            return String(decoding: s.utf8.map(BuiltinCollation.foldCase), as: UTF8.self)
         case .rtrim:
             var bytes = Array(s.utf8)
-            while bytes.last == 32 { bytes.removeLast() }
+            while bytes.last == 0x20 { bytes.removeLast() }
             return String(decoding: bytes, as: UTF8.self)
         }
     }
 }
 
+/// A sharded or reference table: its columns and, when sharded, its key and collocation group.
 public final class TableInfo: @unchecked Sendable {
     public var gid: Int64
     public var name: String
@@ -60,7 +66,7 @@ public final class TableInfo: @unchecked Sendable {
     var keyIndexes: [Int] = []
     /// For each key column, how its collation folds text before the key is hashed (see
     /// `ClusterEngine.shard(forKey:of:)`); empty when every key column is BINARY.
-    var keyFolds: [TextFold] = []
+    var keyFolds: [BuiltinCollation] = []
     /// The name that reaches the rowid in SQL sent to the shards: `rowid`, unless a column has
     /// that name (then `_rowid_`, then `oid`, as SQLite resolves them).
     var rowidName = "rowid"
@@ -73,8 +79,8 @@ public final class TableInfo: @unchecked Sendable {
 
     func resolveKey() {
         keyIndexes = shardKey.compactMap { k in columns.firstIndex { $0.name.lowercased() == k.lowercased() } }
-        let folds = keyIndexes.map { TextFold(collation: columns[$0].collation) }
-        keyFolds = folds.allSatisfy { $0 == .none } ? [] : folds
+        let folds = keyIndexes.map { BuiltinCollation(columns[$0].collation) ?? .binary }
+        keyFolds = folds.allSatisfy { $0 == .binary } ? [] : folds
         rowidName = TableInfo.rowidName(columns.map(\.name))
     }
 

@@ -593,7 +593,7 @@ extension ClusterEngine {
     /// Runs one write statement on each of `shards` (`statement` gives it prepared on that
     /// shard's connection), bound with `values`; the rows changed, summed. The shards join the
     /// write (lock, savepoint) one after another on this thread; then, when there are several,
-    /// their statements run in parallel (`Parallel.run`), each job stepping one shard's
+    /// their statements run in parallel (`Parallel.map`), each job stepping one shard's
     /// statement on that shard's own connection, whose redo capture is its own too. The first
     /// error (in shard order) is thrown once every job is done; the caller rolls back.
     private func runOnShards(_ shards: [Int], _ values: [SQLValue],
@@ -605,34 +605,14 @@ extension ClusterEngine {
             let conn = try join(n)
             jobs.append((conn, try statement(n, conn)))
         }
-        if jobs.count == 1 {
-            let (conn, s) = jobs[0]
+        let work = jobs
+        let changed = try Parallel.map(work.count) { i throws(EngineError) -> Int in
+            let (conn, s) = work[i]
             defer { s.reset() }
             try s.bind(values)
             while try s.step() {}
             return conn.changes
         }
-        let outcomes = Slots<Result<Int, EngineError>>(jobs.count)
-        let work = jobs
-        Parallel.run(work.count) { i in
-            let (conn, s) = work[i]
-            do throws(EngineError) {
-                try s.bind(values)
-                while try s.step() {}
-                outcomes[i] = .success(conn.changes)
-            } catch {
-                outcomes[i] = .failure(error)
-            }
-            s.reset()
-        }
-        var changed = 0
-        for i in 0..<outcomes.count {
-            switch outcomes[i] {
-            case let .success(c)?: changed += c
-            case let .failure(e)?: throw e
-            case nil: throw EngineError("a shard's write did not run", code: "XX000")
-            }
-        }
-        return changed
+        return changed.reduce(0, +)
     }
 }

@@ -239,7 +239,7 @@ public final class ClusterEngine {
         if info.keyFolds.isEmpty { return map.shard(for: PlacementHash.hash(key)) }
         var folded = key
         for (i, fold) in info.keyFolds.enumerated() where i < folded.count {
-            if case let .text(s) = folded[i] { folded[i] = .text(fold.apply(s)) }
+            if case let .text(s) = folded[i] { folded[i] = .text(fold.fold(s)) }
         }
         return map.shard(for: PlacementHash.hash(folded))
     }

@@ -254,28 +254,10 @@ enum HashAggregate {
     /// Orders two numbers as SQLite does (an integer and a real by value); nil for an integer
     /// and a real that are equal, where the one MIN/MAX keeps depends on which came first.
     static func compareNumbers(_ a: SQLValue, _ b: SQLValue) -> Int? {
-        switch (a, b) {
-        case let (.integer(x), .integer(y)): return x < y ? -1 : (x > y ? 1 : 0)
-        case let (.real(x), .real(y)): return x < y ? -1 : (x > y ? 1 : 0)
-        case let (.integer(i), .real(r)):
-            let c = realVersusInteger(r, i)
-            return c == 0 ? nil : -c
-        case let (.real(r), .integer(i)):
-            let c = realVersusInteger(r, i)
-            return c == 0 ? nil : c
-        default: return nil
-        }
-    }
-
-    /// The sign of r - i, exactly.
-    static func realVersusInteger(_ r: Double, _ i: Int64) -> Int {
-        if r < -9223372036854775808.0 { return -1 }
-        if r >= 9223372036854775808.0 { return 1 }
-        let t = Int64(r)   // truncates toward zero
-        if t < i { return -1 }
-        if t > i { return 1 }
-        let frac = r - Double(t)
-        return frac < 0 ? -1 : (frac > 0 ? 1 : 0)
+        let order = SQLiteOrder.compare(a, b, .binary)
+        if order == 0, case .integer = a, case .real = b { return nil }
+        if order == 0, case .real = a, case .integer = b { return nil }
+        return order
     }
 }
 
@@ -286,20 +268,12 @@ extension ClusterEngine {
         var statements: [Statement] = []
         for n in shards { statements.append(try shard(n).prepare(spec.scanSQL)) }
         let box = Unchecked(statements)
-        let out = Slots<Result<[[SQLValue]]?, EngineError>>(shards.count)
-        Parallel.run(shards.count) { i in
-            out[i] = Result { () throws(EngineError) -> [[SQLValue]]? in try HashAggregate.run(spec, box.value[i]) }
+        let out = Result { () throws(EngineError) -> [[[SQLValue]]?] in
+            try Parallel.map(shards.count) { i throws(EngineError) in try HashAggregate.run(spec, box.value[i]) }
         }
         if ClusterEngine.interrupted { throw EngineError("canceling statement due to user request", code: "57014") }
-        var results: [[[SQLValue]]] = []
-        for i in 0..<shards.count {
-            switch out[i]! {
-            case let .success(rows?): results.append(rows)
-            case .success(nil): return nil
-            case let .failure(e): throw e
-            }
-        }
-        return results
+        let perShard = try out.get()
+        return perShard.contains { $0 == nil } ? nil : perShard.map { $0! }
     }
 }
 

@@ -33,6 +33,17 @@ enum Parallel {
         Unmanaged<Jobs>.fromOpaque(context).release()
     }
 
+    /// `job(i)` for i in 0..<count, run as `run` does; the results in order. When jobs fail, the
+    /// error of the lowest-numbered one is thrown, after every job is done.
+    static func map<T>(_ count: Int, _ job: @escaping (Int) throws(EngineError) -> T) throws(EngineError) -> [T] {
+        let out = Slots<Result<T, EngineError>>(count)
+        run(count) { i in out[i] = Result { () throws(EngineError) -> T in try job(i) } }
+        var results: [T] = []
+        results.reserveCapacity(count)
+        for i in 0..<count { results.append(try out[i]!.get()) }
+        return results
+    }
+
     private final class Jobs: @unchecked Sendable {
         let count: Int
         let body: (Int) -> Void

@@ -152,11 +152,9 @@ extension ClusterEngine {
 
     /// Runs `sql` on every shard at once; the rows of each, in shard order.
     func runEverywhere(_ sql: String, _ shards: [Int]) throws(EngineError) -> [[[SQLValue]]] {
-        let dbs = shards.map { shardConnections[$0]! }
-        let out = Slots<Result<[[SQLValue]], EngineError>>(shards.count)
-        let box = Unchecked(dbs)
-        Parallel.run(shards.count) { i in
-            out[i] = Result { () throws(EngineError) -> [[SQLValue]] in
+        let box = Unchecked(shards.map { shardConnections[$0]! })
+        let out = Result { () throws(EngineError) -> [[[SQLValue]]] in
+            try Parallel.map(shards.count) { i throws(EngineError) in
                 let stmt = try box.value[i].prepare(sql)
                 var rows: [[SQLValue]] = []
                 while try stmt.step() { rows.append(stmt.row()) }
@@ -164,14 +162,7 @@ extension ClusterEngine {
             }
         }
         if ClusterEngine.interrupted { throw EngineError("canceling statement due to user request", code: "57014") }
-        var results: [[[SQLValue]]] = []
-        for i in 0..<shards.count {
-            switch out[i]! {
-            case let .success(rows): results.append(rows)
-            case let .failure(e): throw e
-            }
-        }
-        return results
+        return try out.get()
     }
 
     /// Copies each broadcast table's rows (read under the statement's snapshot) into a temp
@@ -199,25 +190,19 @@ extension ClusterEngine {
                 Array(repeating: "?", count: cols.count + 1).joined(separator: ", ") + ")"
             let dbs = Unchecked(shards.map { shardConnections[$0]! })
             let rows = Unchecked(parts)
-            let out = Slots<EngineError>(shards.count)
-            Parallel.run(shards.count) { i in
-                do throws(EngineError) {
-                    let db = dbs.value[i]
-                    try db.exec(create)
-                    try db.exec("DELETE FROM temp.\(quoteIdentifier(b.tempName))")
-                    let s = try db.prepare(insert)
-                    for part in rows.value {
-                        for row in part {
-                            try s.bind(row)
-                            while try s.step() {}
-                            s.reset()
-                        }
+            _ = try Parallel.map(shards.count) { i throws(EngineError) in
+                let db = dbs.value[i]
+                try db.exec(create)
+                try db.exec("DELETE FROM temp.\(quoteIdentifier(b.tempName))")
+                let s = try db.prepare(insert)
+                for part in rows.value {
+                    for row in part {
+                        try s.bind(row)
+                        while try s.step() {}
+                        s.reset()
                     }
-                } catch {
-                    out[i] = error
                 }
             }
-            for i in 0..<shards.count { if let e = out[i] { throw e } }
             copied += parts.reduce(0) { $0 + $1.count }
         }
         return copied
@@ -314,7 +299,7 @@ enum SQLiteOrder {
     }
 
     /// < 0, 0 or > 0 as `a` sorts before, with or after `b` in ascending order.
-    static func compare(_ a: SQLValue, _ b: SQLValue, _ collation: MergeCollation) -> Int {
+    static func compare(_ a: SQLValue, _ b: SQLValue, _ collation: BuiltinCollation) -> Int {
         let ra = rank(a), rb = rank(b)
         if ra != rb { return ra < rb ? -1 : 1 }
         switch (a, b) {
@@ -329,7 +314,7 @@ enum SQLiteOrder {
     }
 
     /// A real against an integer, exactly (as SQLite does, without rounding the integer).
-    private static func compareRealInt(_ r: Double, _ i: Int64) -> Int {
+    static func compareRealInt(_ r: Double, _ i: Int64) -> Int {
         if r.isNaN { return -1 }
         if r < -9223372036854775808.0 { return -1 }
         if r >= 9223372036854775808.0 { return 1 }
@@ -349,7 +334,7 @@ enum SQLiteOrder {
         return lx == ly ? 0 : (lx < ly ? -1 : 1)
     }
 
-    static func compareText(_ x: String, _ y: String, _ collation: MergeCollation) -> Int {
+    static func compareText(_ x: String, _ y: String, _ collation: BuiltinCollation) -> Int {
         var a = Array(x.utf8)[...], b = Array(y.utf8)[...]
         switch collation {
         case .binary:
@@ -359,10 +344,9 @@ enum SQLiteOrder {
             while b.last == 0x20 { b = b.dropLast() }
             return compareBytes(a, b)
         case .nocase:
-            func fold(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c + 32 : c }
             var i = a.startIndex, j = b.startIndex
             while i < a.endIndex && j < b.endIndex {
-                let p = fold(a[i]), q = fold(b[j])
+                let p = BuiltinCollation.foldCase(a[i]), q = BuiltinCollation.foldCase(b[j])
                 if p != q { return p < q ? -1 : 1 }
                 i += 1; j += 1
             }

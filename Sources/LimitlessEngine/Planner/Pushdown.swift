@@ -27,27 +27,13 @@ import SQLSyntax
 //
 // One table read without ORDER BY comes back in rowid order, as one database scans it.
 
-/// How SQLite compares text for a sort key the router merges (the built-in collations).
-enum MergeCollation: Sendable, Equatable {
-    case binary, nocase, rtrim
-
-    init?(_ name: String) {
-        switch name.uppercased() {
-        case "BINARY": self = .binary
-        case "NOCASE": self = .nocase
-        case "RTRIM": self = .rtrim
-        default: return nil
-        }
-    }
-}
-
 struct PushdownPlan {
     struct SortKey: Equatable {
         /// Column of the shard rows (the hidden sort columns follow the visible ones).
         var column: Int
         var descending: Bool
         var nullsFirst: Bool
-        var collation: MergeCollation
+        var collation: BuiltinCollation
     }
 
     enum Merge: Equatable {
@@ -492,7 +478,7 @@ private struct Context {
         for term in orderBy {
             let isGroupTerm = select.orderBy.isEmpty && !core.groupBy.isEmpty
             guard let e = resolveTerm(term.expr, core.columns, orderBy: !isGroupTerm), let name = collation(e),
-                  let coll = MergeCollation(name) else { return nil }
+                  let coll = BuiltinCollation(name) else { return nil }
             let desc = term.ascending == false
             let nullsFirst = term.nulls.map { $0 == .first } ?? !desc
             hidden.append(e)
