@@ -1,0 +1,309 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import LimitlessSupport
+
+/// One result set rendered as its rows arrive (`begin`, `row`…, `finish`), in any of the
+/// `SQLResultFormat`s, writing text through `write`. The all-at-once renderers of `SQLRender`
+/// are this fed every row, so both give the same bytes.
+///
+/// CSV and TSV write each row as it comes. The aligned table needs every row before its first
+/// line (column widths, numeric alignment) and a JSON line starts with the command tag, which
+/// counts the rows: those keep each row already rendered — a table's cells as display lines
+/// with their widths, a JSON row as its text — in a `ByteSpool`, which moves to an unlinked
+/// temporary file past `spillAfter` bytes, and write it all at `finish`.
+public final class SQLResultStream {
+    public let format: SQLResultFormat
+    private let write: (String) -> Void
+    private var columns: [String] = []
+    private var spool: ByteSpool
+    public private(set) var rowCount = 0
+    /// Aligned: each column's width so far, and whether it met a number / anything else.
+    private var widths: [Int] = []
+    private var sawNumber: [Bool] = []
+    private var sawOther: [Bool] = []
+    private var scratch: [UInt8] = []
+
+    /// `spillAfter`: bytes a table or JSON result keeps in memory before it moves to a file
+    /// (nil: never).
+    public init(_ format: SQLResultFormat, spillAfter: Int? = nil, write: @escaping (String) -> Void) {
+        self.format = format
+        self.write = write
+        spool = ByteSpool(spillAfter: spillAfter)
+    }
+
+    public func begin(columns: [String]) {
+        self.columns = columns
+        rowCount = 0
+        switch format {
+        case .csv:
+            write(columns.isEmpty ? "\n" : columns.map(SQLRender.csvField).joined(separator: ",") + "\n")
+        case .tsv:
+            write(columns.map(SQLRender.copyEscape).joined(separator: "\t") + "\n")
+        case .aligned:
+            widths = columns.map { PsqlText.lines($0).map(\.width).max() ?? 0 }
+            sawNumber = Array(repeating: false, count: columns.count)
+            sawOther = sawNumber
+        case .json:
+            break
+        }
+    }
+
+    public func row(_ row: [SQLValue]) {
+        rowCount += 1
+        switch format {
+        case .csv:
+            // psql --csv prints a result without columns as one empty line, whatever its rows.
+            if !columns.isEmpty { write(SQLRender.csvRow(columns.count, row)) }
+        case .tsv: write(SQLRender.tsvRow(columns.count, row))
+        case .json:
+            var text = rowCount > 1 ? "," : ""
+            SQLRender.jsonRow(row, to: &text)
+            var t = text
+            t.withUTF8 { spool.appendRecord($0) }
+        case .aligned:
+            for c in 0..<columns.count {
+                let v: SQLValue = c < row.count ? row[c] : .null
+                switch v {
+                case .null: break
+                case .integer, .real: sawNumber[c] = true
+                default: sawOther[c] = true
+                }
+                storeCell(c, SQLRender.text(v) ?? "")
+            }
+        }
+    }
+
+    /// A table cell: its display lines, each as width and bytes, in one record.
+    private func storeCell(_ c: Int, _ text: String) {
+        scratch.removeAll(keepingCapacity: true)
+        var s = text
+        let simple = s.withUTF8 { b -> Bool in
+            // Printable ASCII is one line as wide as its bytes (the common case, kept as is).
+            for x in b where x < 0x20 || x >= 0x7F { return false }
+            ByteSpool.appendVarint(b.count, to: &scratch)
+            ByteSpool.appendVarint(b.count, to: &scratch)
+            scratch.append(contentsOf: b)
+            if b.count > widths[c] { widths[c] = b.count }
+            return true
+        }
+        if !simple {
+            for line in PsqlText.lines(text) {
+                var t = line.text
+                t.withUTF8 { b in
+                    ByteSpool.appendVarint(line.width, to: &scratch)
+                    ByteSpool.appendVarint(b.count, to: &scratch)
+                    scratch.append(contentsOf: b)
+                }
+                if line.width > widths[c] { widths[c] = line.width }
+            }
+        }
+        scratch.withUnsafeBufferPointer { spool.appendRecord($0) }
+    }
+
+    /// Writes what the format kept back and its footer: the whole aligned table, the JSON line.
+    public func finish(command: String) {
+        switch format {
+        case .csv, .tsv: break
+        case .json: finishJSON(command)
+        case .aligned: finishAligned()
+        }
+        spool.clear()
+    }
+
+    /// Forgets what was kept back (the statement failed part-way); what was written stays.
+    public func discard() { spool.clear() }
+
+    private func finishJSON(_ command: String) {
+        var out = "{\"command\":"
+        JSON.writeString(command, to: &out)
+        out += ",\"columns\":["
+        for (i, c) in columns.enumerated() {
+            if i > 0 { out += "," }
+            JSON.writeString(c, to: &out)
+        }
+        out += "],\"rows\":["
+        spool.forEachRecord { bytes in
+            out += String(decoding: bytes, as: UTF8.self)
+            if out.utf8.count >= 1 << 16 { write(out); out = "" }
+        }
+        write(out + "]}\n")
+    }
+
+    private func finishAligned() {
+        let footer = rowCount == 1 ? "(1 row)\n\n" : "(\(rowCount) rows)\n\n"
+        let n = columns.count
+        if n == 0 { write("--\n" + footer); return }
+        let numeric = (0..<n).map { sawNumber[$0] && !sawOther[$0] }
+        let headers = columns.map(PsqlText.lines)
+        var out = ""
+        // Header lines: every cell centred, each followed by a space or a continuation `+`.
+        let headerLines = headers.map(\.count).max() ?? 1
+        for j in 0..<headerLines {
+            for c in 0..<n {
+                if c > 0 { out += "|" }
+                let line = j < headers[c].count ? headers[c][j] : PsqlText.Line(text: "", width: 0)
+                let left = (widths[c] - line.width) / 2
+                out += " " + SQLRender.spaces(left) + line.text + SQLRender.spaces(widths[c] - line.width - left)
+                out += j < headers[c].count - 1 ? "+" : " "
+            }
+            out += "\n"
+        }
+        out += widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "+") + "\n"
+        var cells: [[PsqlText.Line]] = Array(repeating: [], count: n)
+        var c = 0
+        spool.forEachRecord { record in
+            cells[c] = ByteSpool.lines(record)
+            c += 1
+            guard c == n else { return }
+            c = 0
+            let lineCount = cells.map(\.count).max() ?? 1
+            for j in 0..<lineCount {
+                for c in 0..<n {
+                    if c > 0 { out += "|" }
+                    let lines = cells[c]
+                    let line = j < lines.count ? lines[j] : PsqlText.Line(text: "", width: 0)
+                    let more = j < lines.count - 1
+                    let last = c == n - 1
+                    out += " "
+                    if last && j >= lines.count {
+                        // psql pads nothing after the last column once its value has no more lines.
+                    } else if numeric[c] {
+                        out += SQLRender.spaces(widths[c] - line.width) + line.text
+                        if more { out += "+" } else if !last { out += " " }
+                    } else if last && !more {
+                        out += line.text
+                    } else {
+                        out += line.text + SQLRender.spaces(widths[c] - line.width) + (more ? "+" : " ")
+                    }
+                }
+                out += "\n"
+            }
+            if out.utf8.count >= 1 << 16 { write(out); out = "" }
+        }
+        write(out + footer)
+    }
+}
+
+/// Bytes appended as length-prefixed records and read back in order once: in memory up to a
+/// limit, then in a temporary file (made in $TMPDIR or /tmp and unlinked at once, so nothing is
+/// left behind even if the process dies).
+final class ByteSpool {
+    private let limit: Int?
+    private var memory: [UInt8] = []
+    private var fd: Int32 = -1
+    /// Set when the file could not be made or written: everything stays in memory.
+    private var fileFailed = false
+
+    init(spillAfter: Int?) { limit = spillAfter }
+    deinit { if fd >= 0 { close(fd) } }
+
+    static func appendVarint(_ value: Int, to out: inout [UInt8]) {
+        var v = UInt(value)
+        while v >= 0x80 { out.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
+        out.append(UInt8(v))
+    }
+
+    /// Reads a varint at `i`, moving `i` past it; nil when the bytes end first.
+    static func readVarint(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> Int? {
+        var v = 0, shift = 0
+        while i < b.count {
+            let x = b[i]
+            i += 1
+            v |= Int(x & 0x7F) << shift
+            if x < 0x80 { return v }
+            shift += 7
+        }
+        return nil
+    }
+
+    func appendRecord(_ bytes: UnsafeBufferPointer<UInt8>) {
+        ByteSpool.appendVarint(bytes.count, to: &memory)
+        memory.append(contentsOf: bytes)
+        if let limit, memory.count >= limit, !fileFailed { spill() }
+    }
+
+    private func spill() {
+        if fd < 0 {
+            let dir = Environment.get("TMPDIR").flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+            var template = Array((dir + "/limitless-result-XXXXXX").utf8CString)
+            fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+            if fd < 0 { fileFailed = true; return }
+            template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        }
+        let ok = memory.withUnsafeBytes { buf -> Bool in
+            var off = 0
+            while off < buf.count {
+                let n = Glibc.write(fd, buf.baseAddress! + off, buf.count - off)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return false }
+                off += n
+            }
+            return true
+        }
+        if ok { memory.removeAll(keepingCapacity: true) } else { fileFailed = true }
+    }
+
+    /// Hands every record to `body` in order (the bytes are valid only during the call), then
+    /// empties the spool.
+    func forEachRecord(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        defer { clear() }
+        if fd >= 0 {
+            if !fileFailed { spill() }
+            if fileFailed { return }  // the file lost records: nothing sane to show
+            lseek(fd, 0, SEEK_SET)
+            var buffer: [UInt8] = []
+            var start = 0
+            var chunk = [UInt8](repeating: 0, count: 1 << 20)
+            var atEnd = false
+            while true {
+                // Every whole record in the buffer; then read more.
+                let consumed = buffer.withUnsafeBufferPointer { b -> Int in
+                    var i = start
+                    while true {
+                        var j = i
+                        guard let len = ByteSpool.readVarint(b, &j), j + len <= b.count else { return i }
+                        body(UnsafeBufferPointer(rebasing: b[j..<j + len]))
+                        i = j + len
+                    }
+                }
+                start = consumed
+                if atEnd { break }
+                let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { atEnd = true; continue }
+                if start > 0 { buffer.removeFirst(start); start = 0 }
+                buffer.append(contentsOf: chunk[0..<n])
+            }
+            return
+        }
+        memory.withUnsafeBufferPointer { b in
+            var i = 0
+            while i < b.count {
+                guard let len = ByteSpool.readVarint(b, &i) else { return }
+                body(UnsafeBufferPointer(rebasing: b[i..<i + len]))
+                i += len
+            }
+        }
+    }
+
+    func clear() {
+        memory = []
+        if fd >= 0 { close(fd); fd = -1 }
+        fileFailed = false
+    }
+
+    /// A table cell's record back as display lines.
+    static func lines(_ record: UnsafeBufferPointer<UInt8>) -> [PsqlText.Line] {
+        var out: [PsqlText.Line] = []
+        var i = 0
+        while i < record.count {
+            guard let width = readVarint(record, &i), let len = readVarint(record, &i) else { break }
+            out.append(PsqlText.Line(text: String(decoding: UnsafeBufferPointer(rebasing: record[i..<i + len]), as: UTF8.self),
+                                     width: width))
+            i += len
+        }
+        if out.isEmpty { out.append(PsqlText.Line(text: "", width: 0)) }
+        return out
+    }
+}
