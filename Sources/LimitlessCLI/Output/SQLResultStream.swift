@@ -19,6 +19,7 @@ public final class SQLResultStream {
     private var spool: ByteSpool
     public private(set) var rowCount = 0
     /// Aligned: each column's width so far, and whether it met a number / anything else.
+    private var headers: [[PsqlText.Line]] = []
     private var widths: [Int] = []
     private var sawNumber: [Bool] = []
     private var sawOther: [Bool] = []
@@ -35,13 +36,15 @@ public final class SQLResultStream {
     public func begin(columns: [String]) {
         self.columns = columns
         rowCount = 0
+        spool.clear()
         switch format {
         case .csv:
             write(columns.isEmpty ? "\n" : columns.map(SQLRender.csvField).joined(separator: ",") + "\n")
         case .tsv:
             write(columns.map(SQLRender.copyEscape).joined(separator: "\t") + "\n")
         case .aligned:
-            widths = columns.map { PsqlText.lines($0).map(\.width).max() ?? 0 }
+            headers = columns.map(PsqlText.lines)
+            widths = headers.map { $0.map(\.width).max() ?? 0 }
             sawNumber = Array(repeating: false, count: columns.count)
             sawOther = sawNumber
         case .json:
@@ -62,6 +65,7 @@ public final class SQLResultStream {
             var t = text
             t.withUTF8 { spool.appendRecord($0) }
         case .aligned:
+            scratch.removeAll(keepingCapacity: true)
             for c in 0..<columns.count {
                 let v: SQLValue = c < row.count ? row[c] : .null
                 switch v {
@@ -71,34 +75,36 @@ public final class SQLResultStream {
                 }
                 storeCell(c, SQLRender.text(v) ?? "")
             }
+            scratch.withUnsafeBufferPointer { spool.appendRecord($0) }
         }
     }
 
-    /// A table cell: its display lines, each as width and bytes, in one record.
+    /// Appends a table cell to the row's record: its count of display lines, then each line's
+    /// width and bytes.
     private func storeCell(_ c: Int, _ text: String) {
-        scratch.removeAll(keepingCapacity: true)
         var s = text
         let simple = s.withUTF8 { b -> Bool in
             // Printable ASCII is one line as wide as its bytes (the common case, kept as is).
             for x in b where x < 0x20 || x >= 0x7F { return false }
+            scratch.append(1)
             ByteSpool.appendVarint(b.count, to: &scratch)
             ByteSpool.appendVarint(b.count, to: &scratch)
             scratch.append(contentsOf: b)
             if b.count > widths[c] { widths[c] = b.count }
             return true
         }
-        if !simple {
-            for line in PsqlText.lines(text) {
-                var t = line.text
-                t.withUTF8 { b in
-                    ByteSpool.appendVarint(line.width, to: &scratch)
-                    ByteSpool.appendVarint(b.count, to: &scratch)
-                    scratch.append(contentsOf: b)
-                }
-                if line.width > widths[c] { widths[c] = line.width }
+        if simple { return }
+        let lines = PsqlText.lines(text)
+        ByteSpool.appendVarint(lines.count, to: &scratch)
+        for line in lines {
+            var t = line.text
+            t.withUTF8 { b in
+                ByteSpool.appendVarint(line.width, to: &scratch)
+                ByteSpool.appendVarint(b.count, to: &scratch)
+                scratch.append(contentsOf: b)
             }
+            if line.width > widths[c] { widths[c] = line.width }
         }
-        scratch.withUnsafeBufferPointer { spool.appendRecord($0) }
     }
 
     /// Writes what the format kept back and its footer: the whole aligned table, the JSON line.
@@ -135,53 +141,82 @@ public final class SQLResultStream {
         let n = columns.count
         if n == 0 { write("--\n" + footer); return }
         let numeric = (0..<n).map { sawNumber[$0] && !sawOther[$0] }
-        let headers = columns.map(PsqlText.lines)
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        func pad(_ k: Int) { if k > 0 { out.append(contentsOf: repeatElement(0x20, count: k)) } }
         // Header lines: every cell centred, each followed by a space or a continuation `+`.
         let headerLines = headers.map(\.count).max() ?? 1
         for j in 0..<headerLines {
             for c in 0..<n {
-                if c > 0 { out += "|" }
+                if c > 0 { out.append(0x7C) }
                 let line = j < headers[c].count ? headers[c][j] : PsqlText.Line(text: "", width: 0)
                 let left = (widths[c] - line.width) / 2
-                out += " " + SQLRender.spaces(left) + line.text + SQLRender.spaces(widths[c] - line.width - left)
-                out += j < headers[c].count - 1 ? "+" : " "
+                out.append(0x20)
+                pad(left)
+                out.append(contentsOf: line.text.utf8)
+                pad(widths[c] - line.width - left)
+                out.append(j < headers[c].count - 1 ? 0x2B : 0x20)
             }
-            out += "\n"
+            out.append(0x0A)
         }
-        out += widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "+") + "\n"
-        var cells: [[PsqlText.Line]] = Array(repeating: [], count: n)
-        var c = 0
+        for c in 0..<n {
+            if c > 0 { out.append(0x2B) }
+            out.append(contentsOf: repeatElement(0x2D, count: widths[c] + 2))
+        }
+        out.append(0x0A)
+        // Each row's record: per cell its line count, then (width, length, bytes) per line.
+        // `lines` holds the row's lines as (width, start, length) in the record; cell c's
+        // are lines[first[c] ..< first[c] + count[c]].
+        var lines: [(width: Int, start: Int, length: Int)] = []
+        var first = [Int](repeating: 0, count: n), count = first
         spool.forEachRecord { record in
-            cells[c] = ByteSpool.lines(record)
-            c += 1
-            guard c == n else { return }
-            c = 0
-            let lineCount = cells.map(\.count).max() ?? 1
+            lines.removeAll(keepingCapacity: true)
+            var i = 0
+            var lineCount = 1
+            for c in 0..<n {
+                let k = ByteSpool.readVarint(record, &i) ?? 0
+                first[c] = lines.count
+                count[c] = k
+                for _ in 0..<k {
+                    let w = ByteSpool.readVarint(record, &i) ?? 0
+                    let len = ByteSpool.readVarint(record, &i) ?? 0
+                    lines.append((w, i, len))
+                    i += len
+                }
+                lineCount = max(lineCount, k)
+            }
             for j in 0..<lineCount {
                 for c in 0..<n {
-                    if c > 0 { out += "|" }
-                    let lines = cells[c]
-                    let line = j < lines.count ? lines[j] : PsqlText.Line(text: "", width: 0)
-                    let more = j < lines.count - 1
+                    if c > 0 { out.append(0x7C) }
+                    let k = count[c]
+                    let line = j < k ? lines[first[c] + j] : (width: 0, start: 0, length: 0)
+                    let more = j < k - 1
                     let last = c == n - 1
-                    out += " "
-                    if last && j >= lines.count {
+                    out.append(0x20)
+                    let text = UnsafeBufferPointer(rebasing: record[line.start..<line.start + line.length])
+                    if last && j >= k {
                         // psql pads nothing after the last column once its value has no more lines.
                     } else if numeric[c] {
-                        out += SQLRender.spaces(widths[c] - line.width) + line.text
-                        if more { out += "+" } else if !last { out += " " }
+                        pad(widths[c] - line.width)
+                        out.append(contentsOf: text)
+                        if more { out.append(0x2B) } else if !last { out.append(0x20) }
                     } else if last && !more {
-                        out += line.text
+                        out.append(contentsOf: text)
                     } else {
-                        out += line.text + SQLRender.spaces(widths[c] - line.width) + (more ? "+" : " ")
+                        out.append(contentsOf: text)
+                        pad(widths[c] - line.width)
+                        out.append(more ? 0x2B : 0x20)
                     }
                 }
-                out += "\n"
+                out.append(0x0A)
             }
-            if out.utf8.count >= 1 << 16 { write(out); out = "" }
+            if out.count >= 1 << 16 {
+                write(String(decoding: out, as: UTF8.self))
+                out.removeAll(keepingCapacity: true)
+            }
         }
-        write(out + footer)
+        out.append(contentsOf: footer.utf8)
+        write(String(decoding: out, as: UTF8.self))
     }
 }
 
@@ -288,22 +323,9 @@ final class ByteSpool {
     }
 
     func clear() {
-        memory = []
+        // A small buffer is kept for the next result (a stream of point queries reuses it).
+        if memory.capacity > 1 << 16 { memory = [] } else { memory.removeAll(keepingCapacity: true) }
         if fd >= 0 { close(fd); fd = -1 }
         fileFailed = false
-    }
-
-    /// A table cell's record back as display lines.
-    static func lines(_ record: UnsafeBufferPointer<UInt8>) -> [PsqlText.Line] {
-        var out: [PsqlText.Line] = []
-        var i = 0
-        while i < record.count {
-            guard let width = readVarint(record, &i), let len = readVarint(record, &i) else { break }
-            out.append(PsqlText.Line(text: String(decoding: UnsafeBufferPointer(rebasing: record[i..<i + len]), as: UTF8.self),
-                                     width: width))
-            i += len
-        }
-        if out.isEmpty { out.append(PsqlText.Line(text: "", width: 0)) }
-        return out
     }
 }

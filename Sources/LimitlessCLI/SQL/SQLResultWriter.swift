@@ -33,8 +33,14 @@ final class SQLResultWriter {
     /// A renderer for one statement's rows as they arrive (`ClusterEngine.execute(_:into:)`):
     /// CSV and TSV rows go out at once, a table or a JSON line at `write(_:stream:)`.
     func stream() -> SQLResultStream {
-        SQLResultStream(renderFormat, spillAfter: SQLResultWriter.spillAfter) { Console.out($0) }
+        if let s = reusableStream { return s }
+        let s = SQLResultStream(renderFormat, spillAfter: SQLResultWriter.spillAfter) { Console.out($0) }
+        reusableStream = s
+        return s
     }
+
+    /// One stream serves every statement in turn (`begin` starts it afresh).
+    private var reusableStream: SQLResultStream?
 
     /// Prints a statement's result; the rows of a row-returning one are in `stream` when given
     /// (it was the statement's sink), else in the result.
