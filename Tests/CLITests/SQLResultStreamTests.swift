@@ -77,16 +77,22 @@ import Testing
         #expect(capture.text == text)
     }
 
-    /// CSV and TSV rows are written as they arrive; a statement that fails part-way leaves
-    /// them written and the stream ready for the next result.
+    /// CSV and TSV rows are written as they arrive (in blocks of 32 KiB); a statement that
+    /// fails part-way leaves them written and the stream ready for the next result.
     @Test(arguments: [SQLResultFormat.csv, .tsv])
     func rowsGoOutAsTheyArriveAndStayAfterAFailure(_ format: SQLResultFormat) {
         let capture = Capture()
         let stream = SQLResultStream(format) { capture.writes.append($0) }
         stream.begin(columns: ["a", "b"])
         #expect(capture.text == (format == .csv ? "a,b\n" : "a\tb\n"))
+        for i in 0..<3000 { stream.row([.integer(Int64(i)), .text(String(repeating: "r", count: 20))]) }
+        #expect(capture.writes.count > 2, "rows are written before the result ends")
+        stream.finish(command: "SELECT 3000")
+        let sep = format == .csv ? "," : "\t"
+        #expect(capture.text == "a\(sep)b\n" + (0..<3000).map { "\($0)\(sep)" + String(repeating: "r", count: 20) + "\n" }.joined())
+        capture.writes.removeAll()
+        stream.begin(columns: ["a", "b"])
         stream.row([.integer(1), .text("x,y")])
-        #expect(capture.writes.count == 2)
         stream.row([.null, .real(2.5)])
         stream.discard()
         #expect(capture.text == (format == .csv ? "a,b\n1,\"x,y\"\n,2.5\n" : "a\tb\n1\tx,y\n\\N\t2.5\n"))
@@ -95,6 +101,53 @@ import Testing
         stream.row([.integer(7)])
         stream.finish(command: "SELECT 1")
         #expect(capture.text == "n\n7\n")
+    }
+
+    /// The byte writers spell every value as the String renderers do: reals over many bit
+    /// patterns (float8 and Python's repr), integers at the extremes, text needing escapes.
+    @Test func byteWritersSpellValuesAsTheStringRenderers() {
+        var reals: [Double] = [0.1, 0.395, 1e15, 1e16, 123456789012345, 1234567890123456, 1e-4, 1e-5, 5e-324,
+                               .greatestFiniteMagnitude, .leastNormalMagnitude, 1.0 / 3, 2.5, 100, 1e21, 9.999999999999999e22]
+        var state: UInt64 = 0x9E3779B97F4A7C15
+        for _ in 0..<20000 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let d = Double(bitPattern: state)
+            if d.isFinite && d != 0 { reals.append(d) }
+            reals.append(Double(Int64(truncatingIfNeeded: state >> 20)) / 1000)
+        }
+        for d in reals + reals.map({ -$0 }) + [0, -0.0, .nan, .infinity, -.infinity] {
+            var b: [UInt8] = []
+            ValueBytes.appendFloat8(d, to: &b)
+            #expect(String(decoding: b, as: UTF8.self) == SQLRender.float8(d), "\(d)")
+            if d.isFinite {
+                b.removeAll()
+                ValueBytes.appendJSONReal(d, to: &b)
+                #expect(String(decoding: b, as: UTF8.self) == Python.floatRepr(d), "\(d)")
+            }
+        }
+        for i: Int64 in [0, 7, -7, 10, 99, 100, Int64.max, Int64.min, -1_000_000] {
+            var b: [UInt8] = []
+            ValueBytes.appendInteger(i, to: &b)
+            #expect(String(decoding: b, as: UTF8.self) == String(i))
+        }
+        let texts = ["", "plain", "a,b", "q\"q", "\\.", "\\", "tab\tnl\ncr\r", "\u{08}\u{0B}\u{0C}\u{01}\u{1F}", "名前 é ✓", "\u{7F}x"]
+        for t in texts {
+            var csv: [UInt8] = [], field: [UInt8] = []
+            ValueBytes.appendCSVRow(1, [.text(t)], field: &field, to: &csv)
+            #expect(String(decoding: csv, as: UTF8.self) == SQLRender.csvField(t) + "\n", "\(t)")
+            var tsv: [UInt8] = []
+            ValueBytes.appendTSVRow(1, [.text(t)], field: &field, to: &tsv)
+            #expect(String(decoding: tsv, as: UTF8.self) == SQLRender.copyEscape(t) + "\n", "\(t)")
+            var json: [UInt8] = []
+            var tt = t
+            tt.withUTF8 { ValueBytes.appendJSONString($0, to: &json) }
+            var expected = ""
+            JSON.writeString(t, to: &expected)
+            #expect(String(decoding: json, as: UTF8.self) == expected, "\(t)")
+        }
+        var blob: [UInt8] = []
+        ValueBytes.appendText(.blob([0, 0x0a, 0xff, 0x1b]), to: &blob)
+        #expect(String(decoding: blob, as: UTF8.self) == SQLRender.byteaHex([0, 0x0a, 0xff, 0x1b]))
     }
 
     /// A table or JSON line whose statement failed part-way prints nothing (psql shows only

@@ -96,16 +96,6 @@ public enum SQLRender {
         whole(.csv, command: "", columns: columns, rows: rows)
     }
 
-    /// One CSV line of `columns` fields (missing values print empty).
-    static func csvRow(_ columns: Int, _ row: [SQLValue]) -> String {
-        var out = ""
-        for c in 0..<columns {
-            if c > 0 { out += "," }
-            if c < row.count, let t = text(row[c]) { out += csvField(t) }
-        }
-        return out + "\n"
-    }
-
     public static func csvField(_ s: String) -> String {
         let needsQuotes = s == "\\." || s.unicodeScalars.contains { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" }
         guard needsQuotes else { return s }
@@ -123,16 +113,6 @@ public enum SQLRender {
     /// `\b`, `\f`, `\n`, `\r`, `\t`, `\v`; NULL as `\N`.
     public static func tsv(columns: [String], rows: [[SQLValue]]) -> String {
         whole(.tsv, command: "", columns: columns, rows: rows)
-    }
-
-    /// One COPY text line of `columns` fields (missing values print `\N`).
-    static func tsvRow(_ columns: Int, _ row: [SQLValue]) -> String {
-        var out = ""
-        for c in 0..<columns {
-            if c > 0 { out += "\t" }
-            if c < row.count, let t = text(row[c]) { out += copyEscape(t) } else { out += "\\N" }
-        }
-        return out + "\n"
     }
 
     public static func copyEscape(_ s: String) -> String {
@@ -163,22 +143,6 @@ public enum SQLRender {
         whole(.json, command: command, columns: columns, rows: rows)
     }
 
-    /// One row of a JSON line: `[1,"x",null]`.
-    static func jsonRow(_ row: [SQLValue], to out: inout String) {
-        out += "["
-        for (i, v) in row.enumerated() {
-            if i > 0 { out += "," }
-            switch v {
-            case .null: out += "null"
-            case let .integer(x): out += String(x)
-            case let .real(d):
-                if d.isNaN || d.isInfinite { JSON.writeString(float8(d), to: &out) } else { out += Python.floatRepr(d) }
-            case let .text(s): JSON.writeString(s, to: &out)
-            case let .blob(b): JSON.writeString(byteaHex(b), to: &out)
-            }
-        }
-        out += "]"
-    }
 }
 
 /// psql's display of a text value: lines split at `\n`, tabs expanded to the next multiple of

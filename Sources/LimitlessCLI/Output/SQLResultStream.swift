@@ -7,7 +7,7 @@ import LimitlessSupport
 /// `SQLResultFormat`s, writing text through `write`. The all-at-once renderers of `SQLRender`
 /// are this fed every row, so both give the same bytes.
 ///
-/// CSV and TSV write each row as it comes. The aligned table needs every row before its first
+/// CSV and TSV write rows as they come (in blocks of 32 KiB). The aligned table needs every row before its first
 /// line (column widths, numeric alignment) and a JSON line starts with the command tag, which
 /// counts the rows: those keep each row already rendered — a table's cells as display lines
 /// with their widths, a JSON row as its text — in a `ByteSpool`, which moves to an unlinked
@@ -24,6 +24,9 @@ public final class SQLResultStream {
     private var sawNumber: [Bool] = []
     private var sawOther: [Bool] = []
     private var scratch: [UInt8] = []
+    /// CSV / TSV lines not yet written; one cell's text.
+    private var pending: [UInt8] = []
+    private var cell: [UInt8] = []
 
     /// `spillAfter`: bytes a table or JSON result keeps in memory before it moves to a file
     /// (nil: never).
@@ -57,13 +60,17 @@ public final class SQLResultStream {
         switch format {
         case .csv:
             // psql --csv prints a result without columns as one empty line, whatever its rows.
-            if !columns.isEmpty { write(SQLRender.csvRow(columns.count, row)) }
-        case .tsv: write(SQLRender.tsvRow(columns.count, row))
+            if columns.isEmpty { return }
+            ValueBytes.appendCSVRow(columns.count, row, field: &cell, to: &pending)
+            if pending.count >= 1 << 15 { writePending() }
+        case .tsv:
+            ValueBytes.appendTSVRow(columns.count, row, field: &cell, to: &pending)
+            if pending.count >= 1 << 15 { writePending() }
         case .json:
-            var text = rowCount > 1 ? "," : ""
-            SQLRender.jsonRow(row, to: &text)
-            var t = text
-            t.withUTF8 { spool.appendRecord($0) }
+            scratch.removeAll(keepingCapacity: true)
+            if rowCount > 1 { scratch.append(0x2C) }
+            ValueBytes.appendJSONRow(row, to: &scratch)
+            scratch.withUnsafeBufferPointer { spool.appendRecord($0) }
         case .aligned:
             scratch.removeAll(keepingCapacity: true)
             for c in 0..<columns.count {
@@ -73,28 +80,35 @@ public final class SQLResultStream {
                 case .integer, .real: sawNumber[c] = true
                 default: sawOther[c] = true
                 }
-                storeCell(c, SQLRender.text(v) ?? "")
+                cell.removeAll(keepingCapacity: true)
+                ValueBytes.appendText(v, to: &cell)
+                storeCell(c)
             }
             scratch.withUnsafeBufferPointer { spool.appendRecord($0) }
         }
     }
 
+    private func writePending() {
+        if pending.isEmpty { return }
+        write(String(decoding: pending, as: UTF8.self))
+        pending.removeAll(keepingCapacity: true)
+    }
+
     /// Appends a table cell to the row's record: its count of display lines, then each line's
     /// width and bytes.
-    private func storeCell(_ c: Int, _ text: String) {
-        var s = text
-        let simple = s.withUTF8 { b -> Bool in
-            // Printable ASCII is one line as wide as its bytes (the common case, kept as is).
-            for x in b where x < 0x20 || x >= 0x7F { return false }
+    private func storeCell(_ c: Int) {
+        // Printable ASCII is one line as wide as its bytes (the common case, kept as is).
+        var simple = true
+        for x in cell where x < 0x20 || x >= 0x7F { simple = false; break }
+        if simple {
             scratch.append(1)
-            ByteSpool.appendVarint(b.count, to: &scratch)
-            ByteSpool.appendVarint(b.count, to: &scratch)
-            scratch.append(contentsOf: b)
-            if b.count > widths[c] { widths[c] = b.count }
-            return true
+            ByteSpool.appendVarint(cell.count, to: &scratch)
+            ByteSpool.appendVarint(cell.count, to: &scratch)
+            scratch.append(contentsOf: cell)
+            if cell.count > widths[c] { widths[c] = cell.count }
+            return
         }
-        if simple { return }
-        let lines = PsqlText.lines(text)
+        let lines = PsqlText.lines(String(decoding: cell, as: UTF8.self))
         ByteSpool.appendVarint(lines.count, to: &scratch)
         for line in lines {
             var t = line.text
@@ -110,7 +124,7 @@ public final class SQLResultStream {
     /// Writes what the format kept back and its footer: the whole aligned table, the JSON line.
     public func finish(command: String) {
         switch format {
-        case .csv, .tsv: break
+        case .csv, .tsv: writePending()
         case .json: finishJSON(command)
         case .aligned: finishAligned()
         }
@@ -118,7 +132,10 @@ public final class SQLResultStream {
     }
 
     /// Forgets what was kept back (the statement failed part-way); what was written stays.
-    public func discard() { spool.clear() }
+    public func discard() {
+        writePending()
+        spool.clear()
+    }
 
     private func finishJSON(_ command: String) {
         var out = "{\"command\":"
@@ -129,11 +146,17 @@ public final class SQLResultStream {
             JSON.writeString(c, to: &out)
         }
         out += "],\"rows\":["
+        write(out)
+        var block: [UInt8] = []
         spool.forEachRecord { bytes in
-            out += String(decoding: bytes, as: UTF8.self)
-            if out.utf8.count >= 1 << 16 { write(out); out = "" }
+            block.append(contentsOf: bytes)
+            if block.count >= 1 << 16 {
+                write(String(decoding: block, as: UTF8.self))
+                block.removeAll(keepingCapacity: true)
+            }
         }
-        write(out + "]}\n")
+        block.append(contentsOf: "]}\n".utf8)
+        write(String(decoding: block, as: UTF8.self))
     }
 
     private func finishAligned() {
