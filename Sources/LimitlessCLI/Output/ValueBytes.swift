@@ -14,15 +14,14 @@ enum ValueBytes {
         if v < 0 { out.append(0x2D) }
         var m = v.magnitude
         if m < 10 { out.append(0x30 + UInt8(m)); return }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 20 digits at most, written backwards
-        withUnsafeMutableBytes(of: &digits) { buf in
-            var i = buf.count
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buf in  // written backwards
+            var i = 20
             while m > 0 {
                 i -= 1
                 buf[i] = 0x30 + UInt8(m % 10)
                 m /= 10
             }
-            out.append(contentsOf: buf[i...])
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[i...]))
         }
     }
 
