@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 import LimitlessSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `limitless sql` streams a SELECT's rows to its output: a result far bigger than the
 /// process's memory bound passes through in every format and plan tier, the table format
@@ -135,5 +138,58 @@ import LimitlessSupport
         let table = try c.h.run(["sql", "--db-cluster-identifier", c.id, "-c", "SELECT id, abs(x) FROM t WHERE id >= (SELECT 0)"])
         #expect(table.status == 1)
         #expect(table.stdout == "")
+    }
+
+    /// Ctrl-C while a long result streams out: the rows already printed stay (whole lines),
+    /// the statement fails with 57014 and the process exits 130 — in tier 1 (a cross join of
+    /// a reference table runs whole on one copy; Ctrl-C interrupts only the router connection,
+    /// so the streamed read checks between rows), tier 2 (a broadcast join) and tier 3.
+    @Test(arguments: [
+        "SELECT a.k, b.k FROM r AS a, r AS b",
+        "SELECT a.k, b.k FROM t AS a, t AS b",
+        "SELECT a.k, b.k FROM t AS a, t AS b WHERE a.k >= (SELECT 0)",
+    ])
+    func ctrlCStopsAStreamingResultAndKeepsWhatWasPrinted(_ query: String) throws {
+        let c = try SQLCluster()
+        let values = (0..<3000).map { "(\($0))" }.joined(separator: ", ")
+        let setup = try c.sql("""
+            SET rds_aurora.limitless_create_table_mode = 'reference';
+            CREATE TABLE r (k INTEGER PRIMARY KEY);
+            SET rds_aurora.limitless_create_table_mode = 'sharded';
+            SET rds_aurora.limitless_create_table_shard_key = '{"k"}';
+            CREATE TABLE t (k INTEGER PRIMARY KEY);
+            INSERT INTO r VALUES \(values);
+            INSERT INTO t VALUES \(values);
+            """)
+        #expect(setup.status == 0, "\(setup.stderr)")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Harness.binary)
+        p.arguments = ["sql", "--db-cluster-identifier", c.id, "--output", "csv", "-c", query, "-c", "SELECT 'not reached'"]
+        var env = ProcessInfo.processInfo.environment
+        env["LIMITLESS_HOME"] = c.h.home
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        Thread.sleep(forTimeInterval: 1.5)
+        let sent = Date()
+        kill(p.processIdentifier, SIGINT)
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(Date().timeIntervalSince(sent) < 10)
+        #expect(p.terminationStatus == 130)
+        #expect(stderr.contains("canceling statement due to user request"))
+        #expect(!stdout.contains("not reached"))
+        #expect(stdout.hasPrefix("k,k\n"))
+        #expect(stdout.hasSuffix("\n"))
+        let lines = stdout.split(separator: "\n").dropFirst()
+        #expect(!lines.isEmpty)
+        #expect(lines.count < 9_000_000)
+        #expect(lines.allSatisfy { line in
+            let f = line.split(separator: ",", omittingEmptySubsequences: false)
+            return f.count == 2 && f.allSatisfy { Int($0) != nil }
+        })
     }
 }
