@@ -98,6 +98,11 @@ import Glibc
         let memoryOnly = try c.h.run(["sql", "--db-cluster-identifier", c.id, "--output", "table", "-c", "SELECT * FROM big"],
                                      env: ["LIMITLESS_RESULT_SPILL": "1000000000"])
         #expect(memoryOnly.stdout == table.stdout)
+        // No temporary file can be made: the rows stay in memory, the table is the same.
+        let noTemp = try c.h.run(["sql", "--db-cluster-identifier", c.id, "--output", "table", "-c", "SELECT * FROM big"],
+                                 env: ["LIMITLESS_RESULT_SPILL": "4096", "TMPDIR": c.h.home + "/no-such-directory"])
+        #expect(noTemp.status == 0)
+        #expect(noTemp.stdout == table.stdout)
         let jsonSpilled = try c.h.run(["sql", "--db-cluster-identifier", c.id, "--output", "json", "-c", "SELECT * FROM big WHERE id >= (SELECT 0)"],
                                       env: ["LIMITLESS_RESULT_SPILL": "4096"])
         #expect(jsonSpilled.stdout == json.stdout)

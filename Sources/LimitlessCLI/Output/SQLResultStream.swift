@@ -250,8 +250,10 @@ final class ByteSpool {
     private let limit: Int?
     private var memory: [UInt8] = []
     private var fd: Int32 = -1
-    /// Set when the file could not be made or written: everything stays in memory.
+    /// Set when the file could not be made or written: what follows stays in memory.
     private var fileFailed = false
+    /// Whole records written to the file so far.
+    private var fileBytes = 0
 
     init(spillAfter: Int?) { limit = spillAfter }
     deinit { if fd >= 0 { close(fd) } }
@@ -299,41 +301,24 @@ final class ByteSpool {
             }
             return true
         }
-        if ok { memory.removeAll(keepingCapacity: true) } else { fileFailed = true }
+        if ok {
+            fileBytes += memory.count
+            memory.removeAll(keepingCapacity: true)
+        } else {
+            // The disk is full or failing: drop the partial write; the rest stays in memory.
+            _ = ftruncate(fd, off_t(fileBytes))
+            _ = lseek(fd, off_t(fileBytes), SEEK_SET)
+            fileFailed = true
+        }
     }
 
-    /// Hands every record to `body` in order (the bytes are valid only during the call), then
-    /// empties the spool.
+    /// Hands every record to `body` in order — those in the file, then those in memory (the
+    /// bytes are valid only during the call) — then empties the spool.
     func forEachRecord(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         defer { clear() }
         if fd >= 0 {
-            if !fileFailed { spill() }
-            if fileFailed { return }  // the file lost records: nothing sane to show
-            lseek(fd, 0, SEEK_SET)
-            var buffer: [UInt8] = []
-            var start = 0
-            var chunk = [UInt8](repeating: 0, count: 1 << 20)
-            var atEnd = false
-            while true {
-                // Every whole record in the buffer; then read more.
-                let consumed = buffer.withUnsafeBufferPointer { b -> Int in
-                    var i = start
-                    while true {
-                        var j = i
-                        guard let len = ByteSpool.readVarint(b, &j), j + len <= b.count else { return i }
-                        body(UnsafeBufferPointer(rebasing: b[j..<j + len]))
-                        i = j + len
-                    }
-                }
-                start = consumed
-                if atEnd { break }
-                let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { atEnd = true; continue }
-                if start > 0 { buffer.removeFirst(start); start = 0 }
-                buffer.append(contentsOf: chunk[0..<n])
-            }
-            return
+            if !fileFailed && !memory.isEmpty { spill() }
+            readFile(body)
         }
         memory.withUnsafeBufferPointer { b in
             var i = 0
@@ -345,10 +330,38 @@ final class ByteSpool {
         }
     }
 
+    /// The records of the file's first `fileBytes` bytes, read back in 1 MiB chunks.
+    private func readFile(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        lseek(fd, 0, SEEK_SET)
+        var buffer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        var left = fileBytes
+        while true {
+            // Every whole record in the buffer; the rest waits for the next chunk.
+            let consumed = buffer.withUnsafeBufferPointer { b -> Int in
+                var i = 0
+                while true {
+                    var j = i
+                    guard let len = ByteSpool.readVarint(b, &j), j + len <= b.count else { return i }
+                    body(UnsafeBufferPointer(rebasing: b[j..<j + len]))
+                    i = j + len
+                }
+            }
+            if consumed > 0 { buffer.removeFirst(consumed) }
+            if left == 0 { return }
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, min($0.count, left)) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }
+            left -= n
+            buffer.append(contentsOf: chunk[0..<n])
+        }
+    }
+
     func clear() {
         // A small buffer is kept for the next result (a stream of point queries reuses it).
         if memory.capacity > 1 << 16 { memory = [] } else { memory.removeAll(keepingCapacity: true) }
         if fd >= 0 { close(fd); fd = -1 }
         fileFailed = false
+        fileBytes = 0
     }
 }
