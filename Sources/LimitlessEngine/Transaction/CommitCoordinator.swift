@@ -209,8 +209,8 @@ final class CommitCoordinator {
     static let markerDDL = "CREATE TABLE IF NOT EXISTS limitless_applied (txid INTEGER PRIMARY KEY)"
 
     /// `LIMITLESS_FAULT=<point>` kills the process at that point, as `kill -9` would (tests only).
-    func crashPoint(_ name: String) {
-        if fault == name { kill(getpid(), SIGKILL) }
+    func crashPoint(_ name: @autoclosure () -> String) {
+        if let fault, fault == name() { kill(getpid(), SIGKILL) }
     }
 
     /// True when some decision may be unfinished: a committer died between deciding and
