@@ -65,14 +65,9 @@ final class CommitCoordinator {
         defer { lock.unlock() }
         if access(path, F_OK) == 0 { return }
         let old = Files.join(directory, "coordinator.db")
-        var records: [DecisionLog.Record] = []
-        if access(old, F_OK) == 0 {
-            records = try earlierDecisions(Database(path: old))
-            try DecisionLog.create(path: path, records: records)
-            for suffix in ["", "-wal", "-shm"] { unlink(old + suffix) }
-        } else {
-            try DecisionLog.create(path: path, records: [])
-        }
+        let earlier = access(old, F_OK) == 0
+        try DecisionLog.create(path: path, records: earlier ? try earlierDecisions(Database(path: old)) : [])
+        if earlier { for suffix in ["", "-wal", "-shm"] { unlink(old + suffix) } }
     }
 
     /// The decisions `coordinator.db` kept (in either of its two formats), in id order, then an
@@ -306,7 +301,9 @@ final class CommitCoordinator {
         }
         writeState(busy: false)
         crashPoint("after-done")
-        if txid % Int64(CommitCoordinator.forgetBatch) == 0 { try forgetDone() }
+        // The transaction is committed whatever forgetting does: a failure there leaves the
+        // state busy, and the next statement's recovery reads the log again.
+        if txid % Int64(CommitCoordinator.forgetBatch) == 0 { try? forgetDone() }
     }
 
     /// The oldest transaction id the log still names: markers below it can go.
