@@ -18,15 +18,21 @@ public final class SQLResultStream {
     private var columns: [String] = []
     private var spool: ByteSpool
     public private(set) var rowCount = 0
-    /// Aligned: each column's width so far, and whether it met a number / anything else.
     private var headers: [[PsqlText.Line]] = []
-    private var widths: [Int] = []
-    private var sawNumber: [Bool] = []
-    private var sawOther: [Bool] = []
-    private var scratch: [UInt8] = []
-    /// CSV / TSV lines not yet written; one cell's text.
-    private var pending: [UInt8] = []
-    private var cell: [UInt8] = []
+    /// What each row changes, moved out of the object for the row's work (Swift checks every
+    /// access to a class's stored property at run time; a local is checked at compile time).
+    private struct RowState {
+        /// Aligned: each column's width so far, and whether it met a number / anything else.
+        var widths: [Int] = []
+        var sawNumber: [Bool] = []
+        var sawOther: [Bool] = []
+        /// The row's record (table, JSON); one cell's text.
+        var record: [UInt8] = []
+        var cell: [UInt8] = []
+        /// CSV / TSV lines not yet written.
+        var pending: [UInt8] = []
+    }
+    private var state = RowState()
 
     /// `spillAfter`: bytes a table or JSON result keeps in memory before it moves to a file
     /// (nil: never).
@@ -47,9 +53,9 @@ public final class SQLResultStream {
             write(columns.map(SQLRender.copyEscape).joined(separator: "\t") + "\n")
         case .aligned:
             headers = columns.map(PsqlText.lines)
-            widths = headers.map { $0.map(\.width).max() ?? 0 }
-            sawNumber = Array(repeating: false, count: columns.count)
-            sawOther = sawNumber
+            state.widths = headers.map { $0.map(\.width).max() ?? 0 }
+            state.sawNumber = Array(repeating: false, count: columns.count)
+            state.sawOther = state.sawNumber
         case .json:
             break
         }
@@ -57,67 +63,74 @@ public final class SQLResultStream {
 
     public func row(_ row: [SQLValue]) {
         rowCount += 1
+        var st = RowState()
+        swap(&st, &state)
+        defer { swap(&st, &state) }
+        let n = columns.count
         switch format {
         case .csv:
             // psql --csv prints a result without columns as one empty line, whatever its rows.
-            if columns.isEmpty { return }
-            ValueBytes.appendCSVRow(columns.count, row, field: &cell, to: &pending)
-            if pending.count >= 1 << 15 { writePending() }
+            if n == 0 { return }
+            ValueBytes.appendCSVRow(n, row, field: &st.cell, to: &st.pending)
+            if st.pending.count >= 1 << 15 { SQLResultStream.writeOut(&st.pending, write) }
         case .tsv:
-            ValueBytes.appendTSVRow(columns.count, row, field: &cell, to: &pending)
-            if pending.count >= 1 << 15 { writePending() }
+            ValueBytes.appendTSVRow(n, row, field: &st.cell, to: &st.pending)
+            if st.pending.count >= 1 << 15 { SQLResultStream.writeOut(&st.pending, write) }
         case .json:
-            scratch.removeAll(keepingCapacity: true)
-            if rowCount > 1 { scratch.append(0x2C) }
-            ValueBytes.appendJSONRow(row, to: &scratch)
-            scratch.withUnsafeBufferPointer { spool.appendRecord($0) }
+            st.record.removeAll(keepingCapacity: true)
+            if rowCount > 1 { st.record.append(0x2C) }
+            ValueBytes.appendJSONRow(row, to: &st.record)
+            st.record.withUnsafeBufferPointer { spool.appendRecord($0) }
         case .aligned:
-            scratch.removeAll(keepingCapacity: true)
-            for c in 0..<columns.count {
+            st.record.removeAll(keepingCapacity: true)
+            for c in 0..<n {
                 let v: SQLValue = c < row.count ? row[c] : .null
                 switch v {
                 case .null: break
-                case .integer, .real: sawNumber[c] = true
-                default: sawOther[c] = true
+                case .integer, .real: st.sawNumber[c] = true
+                default: st.sawOther[c] = true
                 }
-                cell.removeAll(keepingCapacity: true)
-                ValueBytes.appendText(v, to: &cell)
-                storeCell(c)
+                st.cell.removeAll(keepingCapacity: true)
+                ValueBytes.appendText(v, to: &st.cell)
+                SQLResultStream.storeCell(c, &st)
             }
-            scratch.withUnsafeBufferPointer { spool.appendRecord($0) }
+            st.record.withUnsafeBufferPointer { spool.appendRecord($0) }
         }
     }
 
-    private func writePending() {
-        if pending.isEmpty { return }
-        write(String(decoding: pending, as: UTF8.self))
-        pending.removeAll(keepingCapacity: true)
+    private static func writeOut(_ bytes: inout [UInt8], _ write: (String) -> Void) {
+        if bytes.isEmpty { return }
+        write(String(decoding: bytes, as: UTF8.self))
+        bytes.removeAll(keepingCapacity: true)
     }
 
-    /// Appends a table cell to the row's record: its count of display lines, then each line's
-    /// width and bytes.
-    private func storeCell(_ c: Int) {
+    private func writePending() { SQLResultStream.writeOut(&state.pending, write) }
+
+    /// Appends a table cell (`st.cell`) to the row's record: its count of display lines, then
+    /// each line's width and bytes.
+    private static func storeCell(_ c: Int, _ st: inout RowState) {
         // Printable ASCII is one line as wide as its bytes (the common case, kept as is).
         var simple = true
-        for x in cell where x < 0x20 || x >= 0x7F { simple = false; break }
+        for x in st.cell where x < 0x20 || x >= 0x7F { simple = false; break }
         if simple {
-            scratch.append(1)
-            ByteSpool.appendVarint(cell.count, to: &scratch)
-            ByteSpool.appendVarint(cell.count, to: &scratch)
-            scratch.append(contentsOf: cell)
-            if cell.count > widths[c] { widths[c] = cell.count }
+            let k = st.cell.count
+            st.record.append(1)
+            ByteSpool.appendVarint(k, to: &st.record)
+            ByteSpool.appendVarint(k, to: &st.record)
+            st.record.append(contentsOf: st.cell)
+            if k > st.widths[c] { st.widths[c] = k }
             return
         }
-        let lines = PsqlText.lines(String(decoding: cell, as: UTF8.self))
-        ByteSpool.appendVarint(lines.count, to: &scratch)
+        let lines = PsqlText.lines(String(decoding: st.cell, as: UTF8.self))
+        ByteSpool.appendVarint(lines.count, to: &st.record)
         for line in lines {
             var t = line.text
             t.withUTF8 { b in
-                ByteSpool.appendVarint(line.width, to: &scratch)
-                ByteSpool.appendVarint(b.count, to: &scratch)
-                scratch.append(contentsOf: b)
+                ByteSpool.appendVarint(line.width, to: &st.record)
+                ByteSpool.appendVarint(b.count, to: &st.record)
+                st.record.append(contentsOf: b)
             }
-            if line.width > widths[c] { widths[c] = line.width }
+            if line.width > st.widths[c] { st.widths[c] = line.width }
         }
     }
 
@@ -163,11 +176,47 @@ public final class SQLResultStream {
         let footer = rowCount == 1 ? "(1 row)\n\n" : "(\(rowCount) rows)\n\n"
         let n = columns.count
         if n == 0 { write("--\n" + footer); return }
-        let numeric = (0..<n).map { sawNumber[$0] && !sawOther[$0] }
-        var out: [UInt8] = []
-        out.reserveCapacity(256)
-        func pad(_ k: Int) { if k > 0 { out.append(contentsOf: repeatElement(0x20, count: k)) } }
-        // Header lines: every cell centred, each followed by a space or a continuation `+`.
+        var table = AlignedTable(widths: state.widths, numeric: (0..<n).map { state.sawNumber[$0] && !state.sawOther[$0] })
+        table.header(headers)
+        // One access to `table` per row: the row's work runs in its own method.
+        spool.forEachRecord { record in
+            table.row(record)
+            if table.out.count >= 1 << 16 { table.flush(write) }
+        }
+        table.out.append(contentsOf: footer.utf8)
+        table.flush(write)
+    }
+}
+
+/// psql's aligned table drawn into bytes, once the column widths and kinds are known (psql's
+/// rules: see `SQLRender.aligned`).
+private struct AlignedTable {
+    let widths: [Int]
+    let numeric: [Bool]
+    var out: [UInt8] = []
+    /// The row's display lines as (width, start, length) in its record; cell c's are
+    /// lines[first[c] ..< first[c] + count[c]].
+    private var lines: [(width: Int, start: Int, length: Int)] = []
+    private var first: [Int], count: [Int]
+
+    init(widths: [Int], numeric: [Bool]) {
+        self.widths = widths
+        self.numeric = numeric
+        first = Array(repeating: 0, count: widths.count)
+        count = first
+    }
+
+    mutating func pad(_ k: Int) { if k > 0 { out.append(contentsOf: repeatElement(0x20, count: k)) } }
+
+    mutating func flush(_ write: (String) -> Void) {
+        write(String(decoding: out, as: UTF8.self))
+        out.removeAll(keepingCapacity: true)
+    }
+
+    /// Header lines: every cell centred, each followed by a space or a continuation `+`; then
+    /// the rule.
+    mutating func header(_ headers: [[PsqlText.Line]]) {
+        let n = widths.count
         let headerLines = headers.map(\.count).max() ?? 1
         for j in 0..<headerLines {
             for c in 0..<n {
@@ -187,59 +236,51 @@ public final class SQLResultStream {
             out.append(contentsOf: repeatElement(0x2D, count: widths[c] + 2))
         }
         out.append(0x0A)
-        // Each row's record: per cell its line count, then (width, length, bytes) per line.
-        // `lines` holds the row's lines as (width, start, length) in the record; cell c's
-        // are lines[first[c] ..< first[c] + count[c]].
-        var lines: [(width: Int, start: Int, length: Int)] = []
-        var first = [Int](repeating: 0, count: n), count = first
-        spool.forEachRecord { record in
-            lines.removeAll(keepingCapacity: true)
-            var i = 0
-            var lineCount = 1
-            for c in 0..<n {
-                let k = ByteSpool.readVarint(record, &i) ?? 0
-                first[c] = lines.count
-                count[c] = k
-                for _ in 0..<k {
-                    let w = ByteSpool.readVarint(record, &i) ?? 0
-                    let len = ByteSpool.readVarint(record, &i) ?? 0
-                    lines.append((w, i, len))
-                    i += len
-                }
-                lineCount = max(lineCount, k)
+    }
+
+    /// One row from its record: per cell its line count, then (width, length, bytes) per line.
+    mutating func row(_ record: UnsafeBufferPointer<UInt8>) {
+        let n = widths.count
+        lines.removeAll(keepingCapacity: true)
+        var i = 0
+        var lineCount = 1
+        for c in 0..<n {
+            let k = ByteSpool.readVarint(record, &i) ?? 0
+            first[c] = lines.count
+            count[c] = k
+            for _ in 0..<k {
+                let w = ByteSpool.readVarint(record, &i) ?? 0
+                let len = ByteSpool.readVarint(record, &i) ?? 0
+                lines.append((w, i, len))
+                i += len
             }
-            for j in 0..<lineCount {
-                for c in 0..<n {
-                    if c > 0 { out.append(0x7C) }
-                    let k = count[c]
-                    let line = j < k ? lines[first[c] + j] : (width: 0, start: 0, length: 0)
-                    let more = j < k - 1
-                    let last = c == n - 1
-                    out.append(0x20)
-                    let text = UnsafeBufferPointer(rebasing: record[line.start..<line.start + line.length])
-                    if last && j >= k {
-                        // psql pads nothing after the last column once its value has no more lines.
-                    } else if numeric[c] {
-                        pad(widths[c] - line.width)
-                        out.append(contentsOf: text)
-                        if more { out.append(0x2B) } else if !last { out.append(0x20) }
-                    } else if last && !more {
-                        out.append(contentsOf: text)
-                    } else {
-                        out.append(contentsOf: text)
-                        pad(widths[c] - line.width)
-                        out.append(more ? 0x2B : 0x20)
-                    }
-                }
-                out.append(0x0A)
-            }
-            if out.count >= 1 << 16 {
-                write(String(decoding: out, as: UTF8.self))
-                out.removeAll(keepingCapacity: true)
-            }
+            lineCount = max(lineCount, k)
         }
-        out.append(contentsOf: footer.utf8)
-        write(String(decoding: out, as: UTF8.self))
+        for j in 0..<lineCount {
+            for c in 0..<n {
+                if c > 0 { out.append(0x7C) }
+                let k = count[c]
+                let line = j < k ? lines[first[c] + j] : (width: 0, start: 0, length: 0)
+                let more = j < k - 1
+                let last = c == n - 1
+                out.append(0x20)
+                let text = UnsafeBufferPointer(rebasing: record[line.start..<line.start + line.length])
+                if last && j >= k {
+                    // psql pads nothing after the last column once its value has no more lines.
+                } else if numeric[c] {
+                    pad(widths[c] - line.width)
+                    out.append(contentsOf: text)
+                    if more { out.append(0x2B) } else if !last { out.append(0x20) }
+                } else if last && !more {
+                    out.append(contentsOf: text)
+                } else {
+                    out.append(contentsOf: text)
+                    pad(widths[c] - line.width)
+                    out.append(more ? 0x2B : 0x20)
+                }
+            }
+            out.append(0x0A)
+        }
     }
 }
 
