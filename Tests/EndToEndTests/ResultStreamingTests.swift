@@ -75,6 +75,11 @@ import Glibc
             #expect(r.stdout == expected, "\(q)")
             #expect(r.peakKiB > 0 && r.peakKiB < ResultStreamingTests.boundKiB, "\(q): peak \(r.peakKiB) KiB")
         }
+        // DISTINCT combines at the router (its temp table holds the rows); its answer streams.
+        let distinct = try c.h.run(["sql", "--db-cluster-identifier", c.id, "--output", "csv", "-c",
+                                    "SELECT DISTINCT * FROM big ORDER BY id"])
+        #expect(distinct.status == 0, "\(distinct.stderr)")
+        #expect(distinct.stdout == expected)
         // The table keeps its rendered rows in a temporary file past 4 MiB; JSON keeps its
         // rendered rows the same way until the command tag (the row count) is known.
         let table = try ResultStreamingTests.measured(c, ["--output", "table", "-c", "SELECT * FROM big"])

@@ -65,15 +65,16 @@ extension ClusterEngine {
             hashed = try hashAggregateEverywhere(spec, shards)
             stats.hashedAggregates = hashed != nil
         }
-        // Appended and merged rows stream to the caller's sink when it has one; combined rows
-        // are the combine query's answer, handed over whole.
+        // Appended and merged rows stream to the caller's sink when it has one, and so do the
+        // combine query's rows for DISTINCT. Combined aggregates come back whole: an integer
+        // overflow in their sums sends the statement to the router (see `dispatch`), which
+        // must not happen once rows went out.
         var combines = false
         if case .combine = plan.merge { combines = true }
-        let out = RowOutput(self, columns: columns, stream: !combines)
-        let streams = hashed == nil ? try openStreams(plan, shards, streaming: out.streaming) : []
+        let out = RowOutput(self, columns: columns, stream: !plan.partialAggregates)
+        let streams = hashed == nil ? try openStreams(plan, shards, bounded: out.streaming && !combines) : []
         defer { for p in streams { p.stop() } }
         stats.rowsPerShard = hashed?.map(\.count) ?? Array(repeating: 0, count: shards.count)
-        var rows: [[SQLValue]] = []
         var mergeNanos: UInt64 = 0
         switch plan.merge {
         case .concat:
@@ -95,11 +96,11 @@ extension ClusterEngine {
             }
         case let .combine(sql: combineSQL, declarations: decls):
             if let hashed {
-                rows = try combine(combineSQL, decls) { (insert: Statement) throws(EngineError) in
+                try combine(combineSQL, decls, into: out) { (insert: Statement) throws(EngineError) in
                     for part in hashed { for row in part { try insert.bind(row); while try insert.step() {}; insert.reset() } }
                 }
             } else {
-                rows = try combine(combineSQL, decls) { (insert: Statement) throws(EngineError) in
+                try combine(combineSQL, decls, into: out) { (insert: Statement) throws(EngineError) in
                     for (i, p) in streams.enumerated() {
                         while let batch = try p.take() {
                             stats.rowsPerShard[i] += batch.count
@@ -112,11 +113,6 @@ extension ClusterEngine {
         stats.shardNanos = monotonicNanos() - started
         stats.mergeNanos = mergeNanos
         lastPlanTier = nil
-        if combines {
-            stats.resultRows = rows.count
-            pushdownStatistics = stats
-            return .rows(command: "SELECT \(rows.count)", columns: columns, rows: rows)
-        }
         stats.resultRows = out.count
         pushdownStatistics = stats
         return out.result(command: "SELECT \(out.count)")
@@ -125,9 +121,10 @@ extension ClusterEngine {
     /// Starts one producer per shard on the pushed-down statement. Sorted merges read their
     /// streams in step, so each keeps only a few batches; concat and combine read one shard
     /// after another and let the others run ahead — without bound when the answer is kept
-    /// whole anyway, up to `RowStreamLimits.aheadBatches` when it streams out.
-    private func openStreams(_ plan: PushdownPlan, _ shards: [Int], streaming: Bool) throws(EngineError) -> [RowProducer<ValueRows>] {
-        var capacity = streaming ? RowStreamLimits.aheadBatches : Int.max
+    /// whole anyway (or loaded into the router's temp table), up to
+    /// `RowStreamLimits.aheadBatches` when appended rows stream out (`bounded`).
+    private func openStreams(_ plan: PushdownPlan, _ shards: [Int], bounded: Bool) throws(EngineError) -> [RowProducer<ValueRows>] {
+        var capacity = bounded ? RowStreamLimits.aheadBatches : Int.max
         if case .sorted = plan.merge { capacity = RowStreamLimits.queuedBatches }
         var streams: [RowProducer<ValueRows>] = []
         for n in shards {
@@ -225,16 +222,21 @@ extension ClusterEngine {
     }
 
     /// Loads the shards' rows into `temp.limitless_partials` on the router (`load` inserts them
-    /// through the statement it is given) and runs the combine query.
-    private func combine(_ sql: String, _ decls: [String],
-                         _ load: (Statement) throws(EngineError) -> Void) throws(EngineError) -> [[SQLValue]] {
+    /// through the statement it is given) and runs the combine query, its rows into `out`.
+    private func combine(_ sql: String, _ decls: [String], into out: RowOutput,
+                         _ load: (Statement) throws(EngineError) -> Void) throws(EngineError) {
         try router.run("DROP TABLE IF EXISTS temp.limitless_partials", [])
         try router.run("CREATE TEMP TABLE limitless_partials (\(decls.joined(separator: ", ")))", [])
         defer { try? router.run("DROP TABLE IF EXISTS temp.limitless_partials", []) }
         let insert = try router.prepare("INSERT INTO temp.limitless_partials VALUES (" +
                                         Array(repeating: "?", count: decls.count).joined(separator: ", ") + ")")
         try load(insert)
-        return try router.query(sql)
+        insert.reset()
+        let query = try router.prepare(sql)
+        // Reset before the table is dropped (defers run last first): a running statement
+        // would keep it locked.
+        defer { query.reset() }
+        while try query.step() { out.add(query.row()) }
     }
 
     /// A k-way merge of shard streams each sorted by `keys` (ties: the lower shard first),
