@@ -142,10 +142,18 @@ final class CommitCoordinator {
         return bytes
     }
 
-    private func readState() -> [UInt8] {
-        var buf = [UInt8](repeating: 0, count: CommitCoordinator.stateSize)
-        let n = buf.withUnsafeMutableBytes { pread(stateFD, $0.baseAddress, CommitCoordinator.stateSize, 0) }
-        return n == CommitCoordinator.stateSize ? buf : []
+    /// What `commit.state` says: idle or busy in this boot, or neither (another boot, never
+    /// written, torn). One `pread` into a buffer on the stack: it runs before every statement.
+    private enum StateReading { case idle, busy, other }
+
+    private func readState() -> StateReading {
+        let size = CommitCoordinator.stateSize
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: size) { buf -> StateReading in
+            guard pread(stateFD, buf.baseAddress, size, 0) == size else { return .other }
+            if idleState.withUnsafeBytes({ memcmp($0.baseAddress!, buf.baseAddress!, size) }) == 0 { return .idle }
+            if busyState.withUnsafeBytes({ memcmp($0.baseAddress!, buf.baseAddress!, size) }) == 0 { return .busy }
+            return .other
+        }
     }
 
     /// Writes the state (tests pass another boot to play a power cut); idle also records the
@@ -212,10 +220,11 @@ final class CommitCoordinator {
     /// finishing (the state is busy and nobody holds the commit lock), or the state was written
     /// in another boot or never. One `pread` in the common case.
     func hasPendingDecisions() throws(EngineError) -> Bool {
-        let state = readState()
-        if state == idleState { return false }
-        if state == busyState { return !commitLockHeld() }
-        return true
+        switch readState() {
+        case .idle: return false
+        case .busy: return !commitLockHeld()
+        case .other: return true
+        }
     }
 
     /// In-doubt transactions, for `rds_aurora.limitless_stat_prepared_xacts`: decisions that a
@@ -258,7 +267,7 @@ final class CommitCoordinator {
             throw EngineError("could not take the commit lock: \(error)", code: "58030")
         }
         defer { lock.unlock() }
-        if readState() != idleState {
+        if readState() != .idle {
             // A committer died after deciding (or this boot has not been checked yet): its
             // participants may be ours, whose locks we hold. Give them back, recover, retry.
             for p in participants { try? p.db.exec("ROLLBACK") }
@@ -315,7 +324,7 @@ final class CommitCoordinator {
     /// `commit.state` says busy first, so a death anywhere after this point sends the next
     /// process into recovery. Called with the commit lock held.
     func decide(_ parts: [(id: Int, redo: RedoPayload)]) throws(EngineError) -> Int64 {
-        let idle = readState() == idleState
+        let idle = readState() == .idle
         writeState(busy: true)
         crashPoint("after-busy")
         position = nil
@@ -419,7 +428,7 @@ final class CommitCoordinator {
     /// Checks every decision still kept (those not yet forgotten) and finishes each participant
     /// that lacks its marker, then marks the state idle. Called with the commit lock held.
     private func recoverLocked() throws(EngineError) {
-        if readState() == idleState { return }  // someone else recovered meanwhile
+        if readState() == .idle { return }  // someone else recovered meanwhile
         let (records, at) = try log.scan()
         var connections: [Int: Database] = [:]
         for r in records where !r.body.isEmpty {
