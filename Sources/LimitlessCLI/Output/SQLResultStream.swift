@@ -7,11 +7,11 @@ import LimitlessSupport
 /// `SQLResultFormat`s, writing text through `write`. The all-at-once renderers of `SQLRender`
 /// are this fed every row, so both give the same bytes.
 ///
-/// CSV and TSV write rows as they come (in blocks of 32 KiB). The aligned table needs every row before its first
-/// line (column widths, numeric alignment) and a JSON line starts with the command tag, which
-/// counts the rows: those keep each row already rendered — a table's cells as display lines
-/// with their widths, a JSON row as its text — in a `ByteSpool`, which moves to an unlinked
-/// temporary file past `spillAfter` bytes, and write it all at `finish`.
+/// CSV and TSV write rows as they come (in blocks of 32 KiB). The aligned table needs every
+/// row before its first line (column widths, numeric alignment) and a JSON line starts with
+/// the command tag, which counts the rows: those keep each row already rendered — a table's
+/// cells as display lines with their widths, a JSON row as its text — in a `ByteSpool`, which
+/// moves to an unlinked temporary file past `spillAfter` bytes, and write it all at `finish`.
 public final class SQLResultStream {
     public let format: SQLResultFormat
     private let write: (String) -> Void
