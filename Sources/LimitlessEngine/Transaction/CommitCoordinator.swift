@@ -29,7 +29,9 @@ final class CommitCoordinator {
     let directory: String
     let log: DecisionLog
     let lockPath: String
-    let fault: String?
+    /// `LIMITLESS_FAULT`: a crash point's name, or `fail-decision-sync` / `fail-forget-sync`
+    /// to play a failed sync of the decision log (tests).
+    var fault: String?
     /// Done decisions are forgotten in batches, after fsyncing every participant's WAL.
     static let forgetBatch = 64
 
@@ -305,7 +307,10 @@ final class CommitCoordinator {
             crashPoint("after-participant-\(i + 1)")
         }
         if unfinished {
-            try recoverLocked()
+            // Committed all the same: a participant that could not commit (its disk full, say)
+            // is replayed now or, should that fail too, by the next statement of any process
+            // (the state stays busy). An error here would tell the client "not committed".
+            try? recoverLocked()
             return
         }
         writeState(busy: false)
@@ -331,7 +336,7 @@ final class CommitCoordinator {
         let at = idle ? try currentPosition() : try log.scan().position
         let txid = at.lastTxid + 1
         let end = try log.write(DecisionLog.Record(txid: txid, decidedAt: DecisionLog.now(), body: CommitCoordinator.encodeParts(parts)),
-                                at: at.end)
+                                at: at.end, beforeSync: { crashPoint("decision-before-sync"); return fault == "fail-decision-sync" })
         position = DecisionLog.Position(end: end, lastTxid: txid)
         return txid
     }
@@ -430,6 +435,10 @@ final class CommitCoordinator {
     private func recoverLocked() throws(EngineError) {
         if readState() == .idle { return }  // someone else recovered meanwhile
         let (records, at) = try log.scan()
+        // A dead committer may have written its record without syncing it: replayed (with
+        // synchronous=FULL) but then lost to a power cut, it would leave markers naming an id
+        // that the next decision takes again. The record goes to disk before it is acted on.
+        if records.contains(where: { !$0.body.isEmpty }) { try log.sync() }
         var connections: [Int: Database] = [:]
         for r in records where !r.body.isEmpty {
             for (id, bytes) in try CommitCoordinator.decodeParts(r.body) {
@@ -494,8 +503,11 @@ final class CommitCoordinator {
             if fd >= 0 { fsync(fd); close(fd) }
         }
         writeState(busy: true)
+        crashPoint("forget-before-record")
         position = nil
-        let end = try log.write(DecisionLog.Record(txid: last, decidedAt: DecisionLog.now(), body: []), at: 0)
+        let end = try log.write(DecisionLog.Record(txid: last, decidedAt: DecisionLog.now(), body: []), at: 0, wipeOnFailure: false,
+                                beforeSync: { crashPoint("forget-before-sync"); return fault == "fail-forget-sync" })
+        crashPoint("forget-after-record")
         position = DecisionLog.Position(end: end, lastTxid: last)
         writeState(busy: false)
     }

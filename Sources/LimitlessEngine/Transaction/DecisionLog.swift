@@ -173,17 +173,40 @@ final class DecisionLog {
     }
 
     /// Writes `record` at `offset` and syncs it: once this returns, the record is durable.
-    /// On a failure the record's magic is overwritten (so a later scan cannot take a record
-    /// whose commit was reported failed for a decision) and the error thrown.
-    func write(_ record: Record, at offset: Int) throws(EngineError) -> Int {
+    /// On a failure the error is thrown and, with `wipeOnFailure`, the record's magic is
+    /// overwritten (so a later scan cannot take a record whose commit was reported failed for
+    /// a decision). A forget's record is not wiped: it holds the newest id, and so does the
+    /// record it replaces at offset 0, while a wiped one would end the log before its start.
+    /// `beforeSync` runs between the write and its sync (tests: a crash point, or true to play
+    /// a failed sync).
+    func write(_ record: Record, at offset: Int, wipeOnFailure: Bool = true,
+               beforeSync: () -> Bool = { false }) throws(EngineError) -> Int {
         let bytes = DecisionLog.encode(record)
-        let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset)) }
-        if written == bytes.count && fdatasync(fd) == 0 { return offset + bytes.count }
-        let error = String(cString: strerror(errno))
-        let zero = [UInt8](repeating: 0, count: 4)
-        _ = zero.withUnsafeBytes { pwrite(fd, $0.baseAddress, 4, off_t(offset)) }
-        _ = fdatasync(fd)
+        var written = 0
+        while written < bytes.count {
+            // A short write (a file size limit, a full disk) is retried: the retry names the cause.
+            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + written, $0.count - written, off_t(offset + written)) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            written += n
+        }
+        let failSync = beforeSync()
+        if written == bytes.count && !failSync && fdatasync(fd) == 0 { return offset + bytes.count }
+        let error = failSync ? "injected failure" : String(cString: strerror(errno))
+        if wipeOnFailure {
+            let zero = [UInt8](repeating: 0, count: 4)
+            _ = zero.withUnsafeBytes { pwrite(fd, $0.baseAddress, 4, off_t(offset)) }
+            _ = fdatasync(fd)
+        }
         throw EngineError("could not write the commit decision to \(path): \(error)", code: "58030")
+    }
+
+    /// Makes everything written to the log durable (recovery, before it acts on records that a
+    /// dead committer may have written but not synced).
+    func sync() throws(EngineError) {
+        if fdatasync(fd) != 0 {
+            throw EngineError("could not sync \(path): \(String(cString: strerror(errno)))", code: "58030")
+        }
     }
 
     /// Microseconds since 1970, UTC.
