@@ -181,4 +181,20 @@ import LimitlessSupport
         }
         #expect(try Self.count(c, "SELECT count(*) FROM rds_aurora.limitless_stat_prepared_xacts;") == .int(0))
     }
+
+    /// A decision whose sync fails (EIO) fails the transaction; its record is wiped, so neither
+    /// the next commit nor recovery after a power cut takes it for a decision.
+    @Test func aDecisionWhoseSyncFailsIsReportedAndNeverReplayed() throws {
+        let c = try SQLCluster()
+        #expect(try c.sql(TransactionTests.setup).status == 0)
+        let r = try c.sql(TransactionTests.transfer, env: ["LIMITLESS_FAULT": "fail-decision-sync"])
+        #expect(r.status != 0)
+        #expect(r.stdout.contains("\"58030\""), "\(r.stdout)")
+        #expect(try TransactionTests.balances(c) == TransactionTests.before)
+        try Self.stateFromAnotherBoot(c)
+        #expect(try TransactionTests.balances(c) == TransactionTests.before)
+        #expect(try c.sql(TransactionTests.transfer).status == 0)
+        try Self.stateFromAnotherBoot(c)
+        #expect(try TransactionTests.balances(c) == TransactionTests.after)
+    }
 }

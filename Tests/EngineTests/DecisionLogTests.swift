@@ -270,4 +270,24 @@ import Glibc
         #expect(try next.keptDecisions().last?.txid == last + 1)
         for db in dbs { #expect(try Self.keys(db) == [1, 2, 3, 4, 5, 6]) }
     }
+
+    /// Decisions are forgotten only once every participant's write-ahead log is on disk: a WAL
+    /// that cannot be synced (EIO, no descriptor left) keeps them, since they may be all that
+    /// holds a commit made with synchronous=NORMAL.
+    @Test func aWALThatCannotBeSyncedKeepsTheDecisions() throws {
+        let (dir, dbs) = try Self.group(shards: 2)
+        defer { try? Files.removeTree(dir) }
+        let c = try CommitCoordinator(directory: dir)
+        try c.recover()
+        for k in Int64(1)...3 { try Self.commitRow(c, dbs, k: k) }
+        let kept = try c.keptDecisions().map(\.txid)
+        #expect(kept.count == 3)
+        c.fault = "fail-wal-sync"
+        #expect(throws: EngineError.self) { try c.forgetDone() }
+        #expect(try CommitCoordinator(directory: dir).keptDecisions().map(\.txid) == kept)
+        c.fault = nil
+        try c.recover()
+        try c.forgetDone()
+        #expect(try c.keptDecisions().isEmpty)
+    }
 }

@@ -29,8 +29,8 @@ final class CommitCoordinator {
     let directory: String
     let log: DecisionLog
     let lockPath: String
-    /// `LIMITLESS_FAULT`: a crash point's name, or `fail-decision-sync` / `fail-forget-sync`
-    /// to play a failed sync of the decision log (tests).
+    /// `LIMITLESS_FAULT`: a crash point's name, or `fail-decision-sync` / `fail-forget-sync` /
+    /// `fail-wal-sync` to play a failed sync of the decision log or a participant's WAL (tests).
     var fault: String?
     /// Done decisions are forgotten in batches, after fsyncing every participant's WAL.
     static let forgetBatch = 64
@@ -498,9 +498,20 @@ final class CommitCoordinator {
     /// to read the log rather than trust a position that no longer holds.
     func forgetDone() throws(EngineError) {
         guard let last = position?.lastTxid else { return }
-        for name in (try? Files.list(directory)) ?? [] where name.hasSuffix(".db-wal") {
-            let fd = open(Files.join(directory, name), O_RDWR | O_CLOEXEC)
-            if fd >= 0 { fsync(fd); close(fd) }
+        // Every write-ahead log must be on disk first: one that cannot be listed, opened or
+        // synced (out of descriptors, EIO) may hold commits that only the decisions vouch for.
+        let names: [String]
+        do { names = try Files.list(directory) } catch {
+            throw EngineError("could not list \(directory): \(error)", code: "58030")
+        }
+        for name in names where name.hasSuffix(".db-wal") {
+            let path = Files.join(directory, name)
+            let fd = open(path, O_RDWR | O_CLOEXEC)
+            if fd < 0 && errno == ENOENT { continue }  // checkpointed and removed meanwhile
+            let synced = fd >= 0 && fault != "fail-wal-sync" && fsync(fd) == 0
+            let error = String(cString: strerror(errno))
+            if fd >= 0 { close(fd) }
+            if !synced { throw EngineError("could not sync \(path): \(error)", code: "58030") }
         }
         writeState(busy: true)
         crashPoint("forget-before-record")
