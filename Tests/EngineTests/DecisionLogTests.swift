@@ -290,4 +290,24 @@ import Glibc
         try c.forgetDone()
         #expect(try c.keptDecisions().isEmpty)
     }
+
+    /// A log made afresh beside an old `commit.state` (the log deleted or restored from
+    /// another time) must not be written at the old state's position, past its own end, nor
+    /// hand out ids the state says were used.
+    @Test func aNewLogIgnoresTheOldStatesPosition() throws {
+        let (dir, dbs) = try Self.group(shards: 2)
+        defer { try? Files.removeTree(dir) }
+        do {
+            let c = try CommitCoordinator(directory: dir)
+            try c.recover()
+            for k in Int64(1)...5 { try Self.commitRow(c, dbs, k: k) }
+        }
+        unlink(Self.logPath(dir))
+        let c = try CommitCoordinator(directory: dir)
+        try c.recover()
+        try Self.commitRow(c, dbs, k: 9)
+        // Written where a scan finds it, with an id the participants' markers have not seen.
+        #expect(try CommitCoordinator(directory: dir).keptDecisions().map(\.txid) == [6])
+        for db in dbs { #expect(try Self.keys(db) == [1, 2, 3, 4, 5, 9]) }
+    }
 }

@@ -66,9 +66,29 @@ final class CommitCoordinator {
         }
         defer { lock.unlock() }
         if access(path, F_OK) == 0 { return }
+        // A commit.state that outlived its log (the log deleted, or restored from another time)
+        // must not lend its position to the new one: a record written there, past the new
+        // log's end, would be invisible to recovery. Emptied, it sends the next process to
+        // read the log. The last id it names still holds its place (markers may name it).
+        let statePath = Files.join(directory, "commit.state")
+        var lastInState: Int64 = 0
+        let state = open(statePath, O_RDWR | O_CLOEXEC)
+        if state >= 0 {
+            var buf = [UInt8](repeating: 0, count: positionSize)
+            if buf.withUnsafeMutableBytes({ pread(state, $0.baseAddress, positionSize, off_t(stateSize)) }) == positionSize {
+                func word(_ k: Int) -> UInt64 { (0..<8).reduce(UInt64(0)) { $0 | UInt64(buf[8 * k + $1]) << (8 * UInt64($1)) } }
+                if word(0) == positionMagic { lastInState = Int64(bitPattern: word(2)) }
+            }
+            _ = ftruncate(state, 0)
+            close(state)
+        }
         let old = Files.join(directory, "coordinator.db")
         let earlier = access(old, F_OK) == 0
-        try DecisionLog.create(path: path, records: earlier ? try earlierDecisions(Database(path: old)) : [])
+        var records = earlier ? try earlierDecisions(Database(path: old)) : []
+        if lastInState > (records.last?.txid ?? 0) {
+            records.append(DecisionLog.Record(txid: lastInState, decidedAt: 0, body: []))
+        }
+        try DecisionLog.create(path: path, records: records)
         if earlier { for suffix in ["", "-wal", "-shm"] { unlink(old + suffix) } }
     }
 
