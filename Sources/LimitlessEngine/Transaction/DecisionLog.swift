@@ -125,9 +125,15 @@ final class DecisionLog {
         var buffer: [UInt8] = []
         var bufferStart = 0
         var failed = false
+        // A header torn by a power cut can claim a body of up to 4 GiB: what lies past the
+        // file's end is never read, nor room made for it.
+        var st = stat()
+        if fstat(fd, &st) != 0 { throw EngineError("could not read \(path): \(String(cString: strerror(errno)))", code: "58030") }
+        let size = Int(st.st_size)
         let result = DecisionLog.parse { (at: Int, count: Int) -> ArraySlice<UInt8>? in
+            if at + count > size { return nil }
             if at < bufferStart || at + count > bufferStart + buffer.count {
-                buffer = [UInt8](repeating: 0, count: max(count, 64 * 1024))
+                buffer = [UInt8](repeating: 0, count: min(max(count, 64 * 1024), size - at))
                 var got = 0
                 while got < buffer.count {
                     let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + got, $0.count - got, off_t(at + got)) }
