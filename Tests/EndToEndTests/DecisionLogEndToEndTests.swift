@@ -197,4 +197,64 @@ import LimitlessSupport
         try Self.stateFromAnotherBoot(c)
         #expect(try TransactionTests.balances(c) == TransactionTests.after)
     }
+
+    /// Two processes committing over every shard at once, a third reading the in-doubt view and
+    /// the total meanwhile: each decision goes after the other process's (ids strictly rising,
+    /// one per acknowledged statement), every acknowledged update is there exactly once, and
+    /// no reader ever sees a transaction half-applied or in doubt.
+    @Test func twoCommittingProcessesAndAReaderAtOnce() throws {
+        let c = try SQLCluster()
+        #expect(try c.sql(TransactionTests.setup).status == 0)
+        let idsBefore = Self.logTxids(c)
+        func launch(_ script: String, _ name: String) throws -> (Process, String) {
+            let out = c.h.home + "." + name + ".out", input = c.h.home + "." + name + ".in"
+            FileManager.default.createFile(atPath: out, contents: nil)
+            FileManager.default.createFile(atPath: input, contents: Data(script.utf8))
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: Harness.binary)
+            p.arguments = ["sql", "--db-cluster-identifier", c.id, "--output", "json", "--on-error", "continue"]
+            var env = ProcessInfo.processInfo.environment
+            env["LIMITLESS_HOME"] = c.h.home
+            env.removeValue(forKey: "LIMITLESS_FAULT")
+            p.environment = env
+            p.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: input))
+            p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            return (p, out)
+        }
+        let n = 40
+        let writers = try (0..<2).map { i in
+            try launch(String(repeating: "UPDATE acct SET balance = balance + 1;\n", count: n), "w\(i)")
+        }
+        let reader = try launch(String(repeating: """
+            SELECT count(*) FROM rds_aurora.limitless_stat_prepared_xacts;
+            SELECT count(DISTINCT balance) FROM acct;
+
+            """, count: n), "r")
+        var acknowledged = 0
+        for (p, out) in writers + [reader] {
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0 || p.terminationStatus == 1)
+            let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+            try? FileManager.default.removeItem(atPath: out)
+            if p === reader.0 {
+                let lines = text.split(separator: "\n").compactMap { try? JSON.parse(String($0)) }
+                let answers = lines.compactMap { $0["rows"]?.arrayValue?.first?.arrayValue?.first }
+                #expect(answers.count == 2 * n, "\(text)")
+                #expect(answers.allSatisfy { $0 == .int(0) || $0 == .int(1) }, "\(text)")
+                // The distinct-balance count is 1 on every snapshot (all accounts move together).
+                #expect(answers.enumerated().filter { $0.offset % 2 == 1 }.allSatisfy { $0.element == .int(1) }, "\(text)")
+            } else {
+                acknowledged += text.components(separatedBy: "\"UPDATE 8\"").count - 1
+            }
+        }
+        #expect(acknowledged > n)
+        let rows = try c.lines("SELECT DISTINCT balance FROM acct;").first?["rows"]?.arrayValue ?? []
+        #expect(rows == [.array([.int(Int64(100 + acknowledged))])])
+        let ids = Self.logTxids(c)
+        // One id per acknowledged update (a forget may have dropped the older records).
+        #expect(Int((ids.last ?? 0) - (idsBefore.last ?? 0)) == acknowledged, "\(idsBefore) then \(ids)")
+        #expect(zip(ids, ids.dropFirst()).allSatisfy { $1 == $0 + 1 }, "\(ids)")
+    }
 }
