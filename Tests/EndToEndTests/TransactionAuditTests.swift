@@ -38,9 +38,8 @@ import LimitlessSupport
         return map.filter { ids.contains($0.key) }
     }
 
-    static func decisions(_ c: SQLCluster) throws -> Int {
-        Int(try c.direct(c.dataDirectory + "/coordinator.db",
-                         "SELECT count(*) FROM limitless_commit_decision WHERE participants <> ''")) ?? -1
+    static func decisions(_ c: SQLCluster) -> Int {
+        c.keptDecisions()
     }
 
     // MARK: Transactions
@@ -410,18 +409,18 @@ import LimitlessSupport
         #expect(try c.sql(Self.setup).status == 0)
         let shard = try Self.shardOf(c, Array(1...8))
         let same = (2...8).first { shard[$0] == shard[1] }, other = (2...8).first { shard[$0] != shard[1] }
-        let start = try Self.decisions(c)
+        let start = Self.decisions(c)
         // One shard, one statement or a block of several over the same shard; the router alone.
         #expect(try c.sql("UPDATE acct SET balance = balance + 1 WHERE id = 1;").status == 0)
         if let same {
             #expect(try c.sql("BEGIN; UPDATE acct SET balance = balance - 1 WHERE id = 1; UPDATE acct SET balance = balance + 1 WHERE id = \(same); COMMIT;").status == 0)
         }
         #expect(try c.sql("BEGIN; UPDATE loc SET v = 1; UPDATE loc SET v = 2; COMMIT;").status == 0)
-        #expect(try Self.decisions(c) == start, "no two-phase commit for one place")
+        #expect(Self.decisions(c) == start, "no two-phase commit for one place")
         #expect(try c.sql("BEGIN; UPDATE acct SET balance = balance - 1 WHERE id = 1; UPDATE acct SET balance = balance + 1 WHERE id = \(other!); COMMIT;").status == 0)
-        #expect(try Self.decisions(c) == start + 1, "two shards: one decision")
+        #expect(Self.decisions(c) == start + 1, "two shards: one decision")
         #expect(try c.sql("BEGIN; UPDATE acct SET balance = balance - 1 WHERE id = 1; UPDATE loc SET v = 3; COMMIT;").status == 0)
-        #expect(try Self.decisions(c) == start + 2, "a shard and the router: one decision")
+        #expect(Self.decisions(c) == start + 2, "a shard and the router: one decision")
     }
 
     /// Crash points with the router as a participant: a block writing a standard table and two
@@ -684,10 +683,10 @@ import LimitlessSupport
 
     /// Durability of one-place commits rests on an fsync before the answer: a shard's WAL (its
     /// commit ran with synchronous=NORMAL), the router's WAL, or for two shards the decision's
-    /// (coordinator.db) — each synced before the answer is written (seen with strace).
+    /// (decisions.log) — each synced before the answer is written (seen with strace).
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/strace")),
           arguments: [("UPDATE acct SET balance = 7 WHERE id = 1", "shard"),
-                      ("UPDATE acct SET balance = 7 WHERE id IN (1, 2, 3, 4, 5, 6, 7, 8)", "coordinator.db-wal"),
+                      ("UPDATE acct SET balance = 7 WHERE id IN (1, 2, 3, 4, 5, 6, 7, 8)", "decisions.log"),
                       ("UPDATE loc SET v = 7", "router.db-wal")])
     func theCommitIsSyncedBeforeItIsAnswered(statement: String, synced: String) throws {
         let c = try SQLCluster()
@@ -710,9 +709,10 @@ import LimitlessSupport
         guard let answer = lines.firstIndex(where: { $0.contains("write(1<") && $0.contains("command") }) else {
             Issue.record("no answer in the trace"); return
         }
-        // Every WAL written before the answer (of the wanted kind) was synced after its last write.
+        // Every log written before the answer (of the wanted kind) was synced after its last write.
         let before = Array(lines[..<answer])
         func wal(_ line: String) -> String? {
+            if line.contains("/decisions.log>") { return "/decisions.log>" }
             guard let end = line.range(of: ".db-wal>") else { return nil }
             let start = line[..<end.lowerBound].lastIndex(of: "/") ?? line.startIndex
             return String(line[start..<end.upperBound])

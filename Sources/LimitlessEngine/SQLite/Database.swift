@@ -61,6 +61,7 @@ final class Database {
     }
 
     deinit {
+        if walDescriptor >= 0 { close(walDescriptor) }
         preparedOnce.removeAll()  // they finalize themselves, before the connection closes
         queryCache.removeAll()
         var stmt = sqlite3_next_stmt(handle, nil)
@@ -125,6 +126,17 @@ final class Database {
     private var preparedOnce: [String: Statement] = [:]
     /// The commit coordinator's marker table is known to exist here (set after a commit made it).
     var markerTableReady = false
+
+    /// This connection's write-ahead log, opened on the first `syncWAL`. While the connection
+    /// is open in WAL mode the file stays (SQLite removes it when the last connection closes).
+    private var walDescriptor: Int32 = -1
+
+    /// Makes what this connection committed durable: `fdatasync` of its write-ahead log, what
+    /// SQLite does at commit with synchronous=FULL. For connections that commit with NORMAL.
+    func syncWAL() {
+        if walDescriptor < 0 { walDescriptor = open(path + "-wal", O_RDWR | O_CLOEXEC) }
+        if walDescriptor >= 0 { fdatasync(walDescriptor) }
+    }
 
     /// Runs a statement prepared once and kept for the connection's life.
     func runPrepared(_ sql: String, _ bindings: [SQLValue]) throws(EngineError) {

@@ -117,15 +117,8 @@ extension ClusterEngine {
                 rollbackShardTransactions()
                 throw error
             }
-            if parts.count == 1 && parts[0].id == n { syncShard(n) }
+            if parts.count == 1 && parts[0].id == n { db.syncWAL() }
         }
-    }
-
-    /// fsyncs shard `n`'s write-ahead log: what `synchronous=FULL` would have done at commit.
-    func syncShard(_ n: Int) {
-        let path = Files.join(directory, ShardGroupStorage.shardFileName(n)) + "-wal"
-        let fd = open(path, O_RDWR | O_CLOEXEC)
-        if fd >= 0 { fsync(fd); Glibc.close(fd) }
     }
 
     /// Commits the router's and the shards' open transactions as one transaction.
@@ -314,8 +307,8 @@ extension ClusterEngine {
                 transaction_id INTEGER, gid TEXT, prepared TEXT, owner_id TEXT, database_id TEXT);
             """)
         let routers = Int64(max(catalog.routerCount, 1))
-        for (txid, at, parts) in try coordinator.pendingDecisions() {
-            for p in parts where !participantFinished(txid: txid, participant: p) {
+        for (txid, at, unfinished) in try coordinator.pendingDecisions() {
+            for p in unfinished {
                 try router.run("INSERT INTO rds_aurora.limitless_stat_prepared_xacts VALUES (?, ?, ?, ?, ?, NULL, 'postgres_limitless')",
                                [.integer(p == 0 ? 1 : routers + Int64(p)), .text(p == 0 ? "router" : "shard"),
                                 .integer(txid), .text("limitless_\(txid)"), .text(ClusterEngine.postgresTimestamp(at))])
@@ -328,14 +321,6 @@ extension ClusterEngine {
     static func postgresTimestamp(_ iso: String) -> String {
         guard iso.hasSuffix("Z") else { return iso }
         return String(iso.dropLast().map { $0 == "T" ? " " : $0 }) + "+00"
-    }
-
-    /// Whether participant `participant` carries transaction `txid`'s marker (read on a
-    /// connection of its own, which takes no lock a writer holds).
-    private func participantFinished(txid: Int64, participant: Int) -> Bool {
-        guard let db = try? Database(path: coordinator.participantPath(participant)),
-              let rows = try? db.query("SELECT 1 FROM limitless_applied WHERE txid = ?", [.integer(txid)]) else { return false }
-        return !rows.isEmpty
     }
 }
 

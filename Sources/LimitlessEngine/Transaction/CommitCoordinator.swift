@@ -9,14 +9,15 @@ import LimitlessSupport
 /// The protocol — docs/ARCHITECTURE.md, "Commit protocol", tells the whole story and each crash point:
 /// 1. Every participant has done its work inside `BEGIN IMMEDIATE` and holds its write lock;
 ///    a `RedoCapture` recorded its changes.
-/// 2. Under the cluster's commit lock (exclusive), one transaction on `coordinator.db` writes
-///    the decision: a transaction id and every participant's redo records. Its COMMIT, with
-///    synchronous=FULL, is the commit point.
+/// 2. Under the cluster's commit lock (exclusive), one record written to `decisions.log`
+///    (`DecisionLog`) and synced holds the decision: a transaction id and every participant's
+///    redo records. Its sync is the commit point.
 /// 3. Each participant writes a marker row (`limitless_applied`, the transaction id) and
 ///    commits. Shards run with synchronous=NORMAL (no fsync at commit): their redo is already
 ///    durable in the decision, which is kept until their write-ahead logs have been fsynced.
-///    (A shard that commits alone fsyncs its WAL itself: `ClusterEngine.syncShard`.)
-/// 4. `commit.state` is set back to idle (a plain write, no fsync) and the commit lock released.
+///    (A shard that commits alone syncs its WAL itself: `Database.syncWAL`.)
+/// 4. `commit.state` is set back to idle (a plain write, no fsync), with where the log's next
+///    record goes, and the commit lock released.
 /// `commit.state` says whether a committer is between deciding and finishing: it is set to busy
 /// before the decision is written and to idle once every participant has committed. Checking
 /// for unfinished work is one `pread` of it, not a query; a busy state whose writer no longer
@@ -26,48 +27,20 @@ import LimitlessSupport
 /// marker, replays the redo records and writes the marker in one local transaction.
 final class CommitCoordinator {
     let directory: String
-    let log: Database
+    let log: DecisionLog
     let lockPath: String
     let fault: String?
     /// Done decisions are forgotten in batches, after fsyncing every participant's WAL.
     static let forgetBatch = 64
 
-    /// Opens (creating on first use) `coordinator.db` in the shard group's folder.
+    /// Opens (creating on first use) `decisions.log` in the shard group's folder.
     init(directory: String) throws(EngineError) {
         self.directory = directory
-        let path = Files.join(directory, "coordinator.db")
-        log = try Database(path: path, create: true)
+        let path = Files.join(directory, "decisions.log")
         lockPath = Files.join(directory, "commit.lock")
         fault = Environment.get("LIMITLESS_FAULT")
-        try log.exec("""
-            PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;
-            CREATE TABLE IF NOT EXISTS limitless_decision (
-                txid INTEGER PRIMARY KEY AUTOINCREMENT,
-                done INTEGER NOT NULL DEFAULT 0,  -- no longer written (commit.state says it)
-                decided_at TEXT NOT NULL,
-                boot TEXT);
-            CREATE TABLE IF NOT EXISTS limitless_decision_part (
-                txid INTEGER NOT NULL,
-                participant INTEGER NOT NULL,
-                redo BLOB NOT NULL,
-                PRIMARY KEY (txid, participant)) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS limitless_commit_decision (
-                txid INTEGER PRIMARY KEY,
-                decided_at TEXT NOT NULL,
-                participants TEXT NOT NULL,
-                redo BLOB NOT NULL);
-            """)
-        // One row per decision (the two tables above are what earlier versions wrote; recovery
-        // still reads them). Transaction ids must never repeat — markers in the participants
-        // name them — so the newest row is never forgotten, and a new table starts after the
-        // last id the old tables handed out (a row with no participants holds that place).
-        if try log.query("SELECT 1 FROM limitless_commit_decision LIMIT 1").isEmpty {
-            try log.run("""
-                INSERT OR IGNORE INTO limitless_commit_decision (txid, decided_at, participants, redo)
-                SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'limitless_decision'), 0), '', '', x''
-                """, [])
-        }
-        chmod(path, 0o600)
+        if access(path, F_OK) != 0 { try CommitCoordinator.makeLog(directory: directory, path: path, lockPath: lockPath) }
+        log = try DecisionLog(path: path)
         bootID = CommitCoordinator.currentBootID()
         let statePath = Files.join(directory, "commit.state")
         stateFD = open(statePath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
@@ -78,6 +51,74 @@ final class CommitCoordinator {
         busyState = CommitCoordinator.stateBytes(boot: bootID, busy: true)
     }
 
+    /// Makes the shard group's first `decisions.log`, under the commit lock (several processes
+    /// may open the group at once). Transaction ids must never repeat — markers in the
+    /// participants name them — so a group whose decisions an earlier version kept in
+    /// `coordinator.db` carries them over: its kept decisions become the log's first records
+    /// (recovery finishes them as usual) and the last id it handed out holds its place; then
+    /// `coordinator.db` goes.
+    static func makeLog(directory: String, path: String, lockPath: String) throws(EngineError) {
+        let lock: FileLock
+        do { lock = try FileLock(path: lockPath, exclusive: true) } catch {
+            throw EngineError("could not take the commit lock: \(error)", code: "58030")
+        }
+        defer { lock.unlock() }
+        if access(path, F_OK) == 0 { return }
+        let old = Files.join(directory, "coordinator.db")
+        var records: [DecisionLog.Record] = []
+        if access(old, F_OK) == 0 {
+            records = try earlierDecisions(Database(path: old))
+            try DecisionLog.create(path: path, records: records)
+            for suffix in ["", "-wal", "-shm"] { unlink(old + suffix) }
+        } else {
+            try DecisionLog.create(path: path, records: [])
+        }
+    }
+
+    /// The decisions `coordinator.db` kept (in either of its two formats), in id order, then an
+    /// empty record with the last id it handed out.
+    static func earlierDecisions(_ db: Database) throws(EngineError) -> [DecisionLog.Record] {
+        func exists(_ table: String) throws(EngineError) -> Bool {
+            !(try db.query("SELECT 1 FROM sqlite_master WHERE name = ?", [.text(table)])).isEmpty
+        }
+        var kept: [Int64: [(id: Int, redo: [UInt8])]] = [:]
+        var last: Int64 = 0
+        if try exists("limitless_decision") {
+            for row in try db.query("SELECT txid FROM limitless_decision") {
+                guard case let .integer(txid) = row[0] else { continue }
+                kept[txid] = []
+            }
+            for row in try db.query("SELECT txid, participant, redo FROM limitless_decision_part ORDER BY txid, participant") {
+                if case let .integer(txid) = row[0], case let .integer(id) = row[1], case let .blob(bytes) = row[2] {
+                    kept[txid, default: []].append((Int(id), bytes))
+                }
+            }
+            if case let .integer(seq)? = try db.query("SELECT seq FROM sqlite_sequence WHERE name = 'limitless_decision'").first?.first {
+                last = max(last, seq)
+            }
+        }
+        if try exists("limitless_commit_decision") {
+            for row in try db.query("SELECT txid, participants, redo FROM limitless_commit_decision") {
+                guard case let .integer(txid) = row[0] else { continue }
+                last = max(last, txid)
+                if case let .text(list) = row[1], !list.isEmpty, case let .blob(bytes) = row[2] {
+                    kept[txid] = try decodeParts(bytes)
+                }
+            }
+        }
+        var records: [DecisionLog.Record] = []
+        for txid in kept.keys.sorted() {
+            var body: [UInt8] = []
+            for p in kept[txid]! { body += encodePart(id: p.id, redo: p.redo) }
+            if !body.isEmpty { records.append(DecisionLog.Record(txid: txid, decidedAt: 0, body: body)) }
+            last = max(last, txid)
+        }
+        if records.last.map({ $0.txid < last }) ?? true {
+            records.append(DecisionLog.Record(txid: last, decidedAt: 0, body: []))
+        }
+        return records
+    }
+
     deinit {
         close(stateFD)
         close(probeFD)
@@ -85,13 +126,20 @@ final class CommitCoordinator {
 
     // MARK: commit.state
 
-    /// `commit.state`, kept open: `<boot id> idle` or `<boot id> busy`, padded to 64 bytes.
+    /// `commit.state`, kept open: `<boot id> idle` or `<boot id> busy`, padded to 64 bytes, then
+    /// where the decision log's next record goes (`positionSize` bytes, written with idle).
     private let stateFD: Int32
     /// Another descriptor of `commit.lock`, to test without waiting whether a committer holds it.
     private let probeFD: Int32
     private let idleState: [UInt8]
     private let busyState: [UInt8]
     static let stateSize = 64
+    /// "LPOS", the log's end offset and its last transaction id, 8 bytes each.
+    static let positionSize = 24
+    static let positionMagic: UInt64 = 0x534F_504C
+    /// The log's position as this process last wrote or read it under the commit lock; nil
+    /// when unknown (an idle state then records none, and the next committer reads the log).
+    private var position: DecisionLog.Position?
 
     static func stateBytes(boot: String, busy: Bool) -> [UInt8] {
         var bytes = Array("\(boot) \(busy ? "busy" : "idle")\n".utf8.prefix(stateSize))
@@ -105,11 +153,36 @@ final class CommitCoordinator {
         return n == CommitCoordinator.stateSize ? buf : []
     }
 
-    /// Writes the state (tests pass another boot to play a power cut). No fsync: after a power
-    /// cut the boot differs anyway, and a kill -9 leaves the page cache as written.
+    /// Writes the state (tests pass another boot to play a power cut); idle also records the
+    /// log's position. No fsync: after a power cut the boot differs anyway (and recovery reads
+    /// the log itself), and a kill -9 leaves the page cache as written.
     func writeState(boot: String? = nil, busy: Bool) {
-        let bytes = boot.map { CommitCoordinator.stateBytes(boot: $0, busy: busy) } ?? (busy ? busyState : idleState)
-        _ = bytes.withUnsafeBytes { pwrite(stateFD, $0.baseAddress, CommitCoordinator.stateSize, 0) }
+        var bytes = boot.map { CommitCoordinator.stateBytes(boot: $0, busy: busy) } ?? (busy ? busyState : idleState)
+        if !busy {
+            var words: [UInt64] = [0, 0, 0]
+            if let p = position { words = [CommitCoordinator.positionMagic, UInt64(p.end), UInt64(bitPattern: p.lastTxid)] }
+            for v in words {
+                for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) }
+            }
+        }
+        _ = bytes.withUnsafeBytes { pwrite(stateFD, $0.baseAddress, $0.count, 0) }
+    }
+
+    /// The log's position recorded with the idle state, or (none recorded yet) read from the
+    /// log itself. Only when the state was idle in this boot (and the commit lock is held):
+    /// whoever last wrote the log then also wrote this position after it.
+    private func currentPosition() throws(EngineError) -> DecisionLog.Position {
+        var buf = [UInt8](repeating: 0, count: CommitCoordinator.positionSize)
+        let n = buf.withUnsafeMutableBytes { pread(stateFD, $0.baseAddress, CommitCoordinator.positionSize, off_t(CommitCoordinator.stateSize)) }
+        func word(_ k: Int) -> UInt64 {
+            var v: UInt64 = 0
+            for i in 0..<8 { v |= UInt64(buf[8 * k + i]) << (8 * UInt64(i)) }
+            return v
+        }
+        if n == CommitCoordinator.positionSize && word(0) == CommitCoordinator.positionMagic {
+            return DecisionLog.Position(end: Int(word(1)), lastTxid: Int64(bitPattern: word(2)))
+        }
+        return try log.scan().position
     }
 
     /// True while a process holds the commit lock exclusively (a committer at work).
@@ -151,25 +224,25 @@ final class CommitCoordinator {
     }
 
     /// In-doubt transactions, for `rds_aurora.limitless_stat_prepared_xacts`: decisions that a
-    /// dead committer (or a power cut) left without some participant's marker.
-    /// (transaction id, decided at, participants).
-    func pendingDecisions() throws(EngineError) -> [(Int64, String, [Int])] {
+    /// dead committer (or a power cut) left without some participant's marker: (transaction id,
+    /// decided at as ISO 8601, the participants without the marker).
+    func pendingDecisions() throws(EngineError) -> [(txid: Int64, decidedAt: String, unfinished: [Int])] {
         guard try hasPendingDecisions() else { return [] }
-        let rows = try log.query("""
-            SELECT d.txid, d.decided_at, group_concat(p.participant)
-            FROM limitless_decision d JOIN limitless_decision_part p USING (txid)
-            GROUP BY d.txid
-            UNION ALL
-            SELECT txid, decided_at, participants FROM limitless_commit_decision WHERE participants <> ''
-            ORDER BY 1
-            """)
-        return rows.compactMap { row in
-            guard case let .integer(txid) = row[0], case let .text(at) = row[1] else { return nil }
-            var parts: [Int] = []
-            if case let .text(list) = row[2] { parts = list.split(separator: ",").compactMap { Int($0) } }
-            guard parts.contains(where: { !hasMarker(txid: txid, participant: $0) }) else { return nil }
-            return (txid, at, parts)
+        return try keptDecisions().compactMap { d in
+            let unfinished = d.parts.map(\.id).filter { !hasMarker(txid: d.txid, participant: $0) }
+            if unfinished.isEmpty { return nil }
+            let at = d.decidedAt
+            return (d.txid, Clock.iso8601(seconds: Int(at / 1_000_000), micros: Int(at % 1_000_000)), unfinished)
         }
+    }
+
+    /// Every decision the log still keeps (not yet forgotten), oldest first.
+    func keptDecisions() throws(EngineError) -> [(txid: Int64, decidedAt: Int64, parts: [(id: Int, redo: [UInt8])])] {
+        var kept: [(txid: Int64, decidedAt: Int64, parts: [(id: Int, redo: [UInt8])])] = []
+        for r in try log.scan().records where !r.body.isEmpty {
+            kept.append((r.txid, r.decidedAt, try CommitCoordinator.decodeParts(r.body)))
+        }
+        return kept
     }
 
     /// Whether participant `participant` carries the marker of transaction `txid`.
@@ -236,50 +309,52 @@ final class CommitCoordinator {
         if txid % Int64(CommitCoordinator.forgetBatch) == 0 { try forgetDone() }
     }
 
-    /// The oldest transaction id a kept decision (of either format) still names.
+    /// The oldest transaction id the log still names: markers below it can go.
     func keptFloor() -> Int64? {
-        let rows = try? log.query("""
-            SELECT min(t) FROM (SELECT min(txid) AS t FROM limitless_commit_decision
-                                UNION ALL SELECT min(txid) FROM limitless_decision)
-            """)
-        if case let .integer(v)? = rows?.first?.first { return v }
-        return nil
+        (try? log.scan())?.records.first?.txid
     }
 
     /// Writes the durable commit decision: the commit point. Returns the transaction id.
     /// `commit.state` says busy first, so a death anywhere after this point sends the next
-    /// process into recovery.
+    /// process into recovery. Called with the commit lock held.
     func decide(_ parts: [(id: Int, redo: RedoPayload)]) throws(EngineError) -> Int64 {
+        let idle = readState() == idleState
         writeState(busy: true)
         crashPoint("after-busy")
-        do throws(EngineError) {
-            try log.control("BEGIN IMMEDIATE")
-            try log.runPrepared("INSERT INTO limitless_commit_decision (decided_at, participants, redo) VALUES (?, ?, ?)",
-                                [.text(Clock.nowISO8601()), .text(parts.map { String($0.id) }.joined(separator: ",")),
-                                 .blob(CommitCoordinator.encodeParts(parts))])
-            let txid = log.lastInsertRowid
-            try log.control("COMMIT")
-            return txid
-        } catch {
-            if log.inTransaction { try? log.exec("ROLLBACK") }
-            throw error
-        }
+        position = nil
+        let at = idle ? try currentPosition() : try log.scan().position
+        let txid = at.lastTxid + 1
+        let end = try log.write(DecisionLog.Record(txid: txid, decidedAt: DecisionLog.now(), body: CommitCoordinator.encodeParts(parts)),
+                                at: at.end)
+        position = DecisionLog.Position(end: end, lastTxid: txid)
+        return txid
     }
 
-    /// Every participant's redo in one blob: per participant its id and the length of its
+    /// Every participant's redo in one body: per participant its id and the length of its
     /// encoded redo (8 bytes little-endian each), then the redo.
     static func encodeParts(_ parts: [(id: Int, redo: RedoPayload)]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(parts.reduce(0) { $0 + 32 + $1.redo.body.count })
         for p in parts {
             let header = p.redo.header
-            for v in [UInt64(p.id), UInt64(header.count + p.redo.body.count)] {
-                for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) }
-            }
+            putWord(&out, p.id)
+            putWord(&out, header.count + p.redo.body.count)
             out += header
             out += p.redo.body
         }
         return out
+    }
+
+    /// One participant's part as `encodeParts` writes it, from redo already encoded.
+    static func encodePart(id: Int, redo: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        putWord(&out, id)
+        putWord(&out, redo.count)
+        return out + redo
+    }
+
+    private static func putWord(_ out: inout [UInt8], _ v: Int) {
+        for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: UInt64(v) >> (8 * UInt64(i)))) }
     }
 
     static func decodeParts(_ bytes: [UInt8]) throws(EngineError) -> [(id: Int, redo: [UInt8])] {
@@ -348,32 +423,19 @@ final class CommitCoordinator {
     /// that lacks its marker, then marks the state idle. Called with the commit lock held.
     private func recoverLocked() throws(EngineError) {
         if readState() == idleState { return }  // someone else recovered meanwhile
-        // Every decision kept, oldest first: those of earlier versions, then this one's.
-        var decided: [(txid: Int64, parts: [(id: Int, redo: [UInt8])])] = []
-        for row in try log.query("SELECT txid FROM limitless_decision ORDER BY txid") {
-            guard case let .integer(txid) = row[0] else { continue }
-            var parts: [(id: Int, redo: [UInt8])] = []
-            for part in try log.query("SELECT participant, redo FROM limitless_decision_part WHERE txid = ? ORDER BY participant",
-                                      [.integer(txid)]) {
-                if case let .integer(id) = part[0], case let .blob(bytes) = part[1] { parts.append((Int(id), bytes)) }
-            }
-            decided.append((txid, parts))
-        }
-        for row in try log.query("SELECT txid, redo FROM limitless_commit_decision WHERE participants <> '' ORDER BY txid") {
-            guard case let .integer(txid) = row[0], case let .blob(bytes) = row[1] else { continue }
-            decided.append((txid, try CommitCoordinator.decodeParts(bytes)))
-        }
+        let (records, at) = try log.scan()
         var connections: [Int: Database] = [:]
-        for (txid, parts) in decided {
-            for (id, bytes) in parts {
+        for r in records where !r.body.isEmpty {
+            for (id, bytes) in try CommitCoordinator.decodeParts(r.body) {
                 let db: Database
                 if let open = connections[id] { db = open } else {
                     db = try recoveryConnection(id)
                     connections[id] = db
                 }
-                try replay(txid: txid, participant: id, db: db, redo: bytes)
+                try replay(txid: r.txid, participant: id, db: db, redo: bytes)
             }
         }
+        position = at
         writeState(busy: false)
     }
 
@@ -416,24 +478,19 @@ final class CommitCoordinator {
     /// Forgets finished decisions once every participant's WAL is on disk (so a participant
     /// commit made with synchronous=NORMAL can no longer be lost). Called with the commit lock
     /// held and the state idle: every decision kept is then finished on every participant.
+    /// The log starts again at offset 0 with one empty record holding the last id, so ids never
+    /// repeat; the state says busy meanwhile, so that a death half-way sends the next process
+    /// to read the log rather than trust a position that no longer holds.
     func forgetDone() throws(EngineError) {
-        let maxRow = try log.query("SELECT max(txid) FROM limitless_commit_decision")
-        guard case let .integer(upTo) = maxRow.first?.first ?? .null else { return }
-        for name in (try? Files.list(directory)) ?? [] where name.hasSuffix(".db-wal") && name != "coordinator.db-wal" {
+        guard let last = position?.lastTxid else { return }
+        for name in (try? Files.list(directory)) ?? [] where name.hasSuffix(".db-wal") {
             let fd = open(Files.join(directory, name), O_RDWR | O_CLOEXEC)
             if fd >= 0 { fsync(fd); close(fd) }
         }
-        try log.control("BEGIN IMMEDIATE")
-        do throws(EngineError) {
-            try log.runPrepared("DELETE FROM limitless_decision_part", [])
-            try log.runPrepared("DELETE FROM limitless_decision", [])
-            // The newest row stays (emptied of its redo): it keeps transaction ids from repeating.
-            try log.runPrepared("DELETE FROM limitless_commit_decision WHERE txid < ?", [.integer(upTo)])
-            try log.runPrepared("UPDATE limitless_commit_decision SET participants = '', redo = x'' WHERE txid = ?", [.integer(upTo)])
-            try log.control("COMMIT")
-        } catch {
-            try? log.exec("ROLLBACK")
-            throw error
-        }
+        writeState(busy: true)
+        position = nil
+        let end = try log.write(DecisionLog.Record(txid: last, decidedAt: DecisionLog.now(), body: []), at: 0)
+        position = DecisionLog.Position(end: end, lastTxid: last)
+        writeState(busy: false)
     }
 }

@@ -85,8 +85,9 @@ final class RedoCapture {
         sqlite3_preupdate_hook(db.handle, { ctx, handle, op, zDb, zTable, key1, key2 in
             guard let ctx, let handle, let zDb, let zTable else { return }
             let capture = Unmanaged<RedoCapture>.fromOpaque(ctx).takeUnretainedValue()
-            // Only the participant's own database; TEMP objects and attached files are not its state.
-            guard strcmp(zDb, "main") == 0 else { return }
+            // Only the participant's own database; TEMP objects and attached files are not its
+            // state, nor are the commit markers (recovery writes its own).
+            guard strcmp(zDb, "main") == 0, strcmp(zTable, "limitless_applied") != 0 else { return }
             capture.record(handle, op: op, table: zTable, key1: key1, key2: key2)
         }, me)
     }
