@@ -64,6 +64,28 @@ import Testing
         }
     }
 
+    @Test func accessOrderReadsSQLitesPlan() {
+        #expect(AccessOrder.path("SCAN t") == .rowid)
+        #expect(AccessOrder.path("SEARCH t USING INTEGER PRIMARY KEY (rowid>?)") == .rowid)
+        #expect(AccessOrder.path("SEARCH t USING INDEX t_g (g>?)") == .index("t_g"))
+        #expect(AccessOrder.path("SCAN t USING COVERING INDEX t_ax") == .index("t_ax"))
+        #expect(AccessOrder.path("SEARCH t USING AUTOMATIC COVERING INDEX (g=?)") == nil)
+        #expect(AccessOrder.path("USE TEMP B-TREE FOR ORDER BY") == nil)
+        let cols: (String) -> [(cid: Int, name: String?, desc: Bool, collation: String)]? = { _ in
+            [(2, "a", true, "BINARY"), (3, "x", false, "NOCASE")]
+        }
+        let fwd = AccessOrder.keys(details: ["SCAN t USING INDEX t_ax", "USE TEMP B-TREE FOR ORDER BY"], backward: false, indexColumns: cols)
+        #expect(fwd == [AccessKey(column: "a", descending: true, collation: "BINARY"),
+                        AccessKey(column: "x", descending: false, collation: "NOCASE"),
+                        AccessKey(column: nil, descending: false, collation: "BINARY")])
+        let back = AccessOrder.keys(details: ["SCAN t USING INDEX t_ax"], backward: true, indexColumns: cols)
+        #expect(back?.map(\.descending) == [false, true, true])
+        #expect(AccessOrder.keys(details: ["SCAN t"], backward: false, indexColumns: cols) == [AccessKey(column: nil, descending: false, collation: "BINARY")])
+        // Not one plain loop: unknown.
+        #expect(AccessOrder.keys(details: ["MULTI-INDEX OR", "SEARCH t USING INDEX a (a=?)", "SEARCH t USING INDEX b (b=?)"], backward: false, indexColumns: cols) == nil)
+        #expect(AccessOrder.keys(details: ["SCAN t USING INDEX e"], backward: false, indexColumns: { _ in [(-2, nil, false, "BINARY")] }) == nil)
+    }
+
     /// Why group_concat over groups that span shards stays at the router: per-shard partials
     /// concatenated shard by shard would not give one database's order, since rowids (scan
     /// order) alternate between shards.

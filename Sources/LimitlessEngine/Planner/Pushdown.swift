@@ -76,6 +76,10 @@ struct PushdownPlanner {
     var aggregateNames: Set<String>
     /// Sharded tables up to this many rows may be copied to every shard.
     var broadcastLimit: Int64 = 200_000
+    /// The order one database reads the one table of the statement being planned in
+    /// (`AccessOrder`), asked only for one-table statements merged in order (with whether it
+    /// has an ORDER BY); nil: rowid order.
+    var accessOrder: ((Bool) -> [AccessKey]?)? = nil
 
     /// One FROM item.
     fileprivate struct Source {
@@ -191,7 +195,8 @@ struct PushdownPlanner {
                 return nil
             }
         }
-        let ctx = Context(sources: sources, aliases: Self.aliases(core.columns), resolver: Resolver(sources: sources))
+        var ctx = Context(sources: sources, aliases: Self.aliases(core.columns), resolver: Resolver(sources: sources))
+        ctx.accessOrder = accessOrder
         if ctx.usesAliasInsideExpressions(core, select.orderBy) { return nil }
 
         // The shard statement reads broadcast copies in place of the tables.
@@ -286,6 +291,7 @@ private struct Context {
     var sources: [PushdownPlanner.Source]
     var aliases: [String: Expr]
     var resolver: Resolver
+    var accessOrder: ((Bool) -> [AccessKey]?)? = nil
 
     // MARK: names
 
@@ -480,7 +486,17 @@ private struct Context {
                 (OrderingTerm(g, ascending: follow && select.orderBy[i].ascending == false ? false : nil), true)
             }
         } else if sources.count == 1 {
-            orderBy.append((OrderingTerm(.column(ColumnRef(table: sources[0].binding, sources[0].info.rowidName))), false))
+            // The order one database reads the table in: rowid order, or the order of the index
+            // its plan reads (index columns, then the rowid, backwards when it steps back).
+            let s = sources[0]
+            let keys = accessOrder?(!select.orderBy.isEmpty) ?? [AccessKey(column: nil, descending: false, collation: "BINARY")]
+            for k in keys {
+                var e = Expr.column(ColumnRef(table: s.binding, k.column ?? s.info.rowidName))
+                if let c = k.column, let i = s.info.columnIndex(c), s.info.columns[i].collation.uppercased() != k.collation.uppercased() {
+                    e = .collate(e, k.collation.uppercased())
+                }
+                orderBy.append((OrderingTerm(e, ascending: !k.descending), false))
+            }
         }
         for (term, isGroupTerm) in orderBy {
             guard let e = resolveTerm(term.expr, core.columns, orderBy: !isGroupTerm), let name = collation(e),
