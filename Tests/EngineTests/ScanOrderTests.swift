@@ -64,6 +64,23 @@ import Testing
         }
     }
 
+    /// With indexes, one database reads the index its plan chose: rows come in index order
+    /// (backwards when it steps back), and that order decides ties and what LIMIT keeps.
+    @Test func oneTableReadThroughAnIndexKeepsIndexOrder() throws {
+        let (f, plain) = try setUp()
+        let indexes = "CREATE INDEX t_g ON t(g); CREATE INDEX t_ax ON t(a DESC, x COLLATE NOCASE);"
+        try f.run(indexes)
+        try plain.exec(indexes)
+        for sql in ["SELECT id, x FROM t WHERE g > 1", "SELECT id, x FROM t WHERE g > 1 LIMIT 4",
+                    "SELECT id, g FROM t ORDER BY g DESC", "SELECT id, g FROM t ORDER BY g DESC LIMIT 5 OFFSET 1",
+                    "SELECT id FROM t WHERE g >= 2 ORDER BY g LIMIT 3", "SELECT a, x FROM t WHERE a = 1 LIMIT 5",
+                    "SELECT a, x, id FROM t ORDER BY a LIMIT 6", "SELECT x FROM t WHERE a < 2 ORDER BY a DESC LIMIT 4"] {
+            let got = try rows(f, sql).map(DifferentialTests.key)
+            let expected = try plain.query(sql).map(DifferentialTests.key)
+            #expect(got == expected, "\(sql)")
+        }
+    }
+
     @Test func accessOrderReadsSQLitesPlan() {
         #expect(AccessOrder.path("SCAN t") == .rowid)
         #expect(AccessOrder.path("SEARCH t USING INTEGER PRIMARY KEY (rowid>?)") == .rowid)
