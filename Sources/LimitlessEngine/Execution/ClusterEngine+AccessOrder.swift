@@ -6,8 +6,14 @@ extension ClusterEngine {
     /// `Planner/AccessOrder.swift`), asked of shard 1: every shard has the table's schema and
     /// indexes, and without statistics SQLite plans alike whatever the rows. Nil when unknown.
     /// `ordered`: the statement has an ORDER BY (only then may SQLite read an index backwards).
-    func accessOrder(_ sql: String, ordered: Bool) -> [AccessKey]? {
+    func accessOrder(_ sql: String, table: TableInfo, ordered: Bool) -> [AccessKey]? {
         guard let db = try? shard(1) else { return nil }
+        // A table without any index (its own, or one a PRIMARY KEY or UNIQUE makes) is read in
+        // rowid order: no need to ask SQLite for a plan.
+        let rowid = [AccessKey(column: nil, descending: false, collation: "BINARY")]
+        guard let any = try? db.query("SELECT 1 FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? COLLATE NOCASE LIMIT 1",
+                                      [.text(table.name)]) else { return nil }
+        if any.isEmpty { return rowid }
         // Prepared apart from the connection's statement cache: each text is asked once.
         func texts(_ q: String, column: Int32) -> [String]? {
             guard let s = try? db.prepare(q) else { return nil }
@@ -20,7 +26,7 @@ extension ClusterEngine {
         guard let details = texts("EXPLAIN QUERY PLAN " + sql, column: 3) else { return nil }
         var backward = false
         // An index is read backwards only to serve an ORDER BY; the bytecode says whether it is.
-        if ordered, details.contains(where: { $0.contains(" USING ") && $0.contains("INDEX ") }),
+        if ordered, details.contains(where: { AccessOrder.after(" USING ", in: $0) != nil }),
            !details.contains("USE TEMP B-TREE FOR ORDER BY") {
             guard let ops = texts("EXPLAIN " + sql, column: 1) else { return nil }
             backward = ops.contains("Prev")

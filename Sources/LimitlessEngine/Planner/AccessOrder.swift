@@ -35,10 +35,14 @@ enum AccessOrder {
 
     /// The text of `s` after the first `needle`, or nil.
     static func after(_ needle: String, in s: String) -> Substring? {
-        var i = s.startIndex
-        while i < s.endIndex {
-            if s[i...].hasPrefix(needle) { return s[s.index(i, offsetBy: needle.count)...] }
-            i = s.index(after: i)
+        let n = Array(needle.utf8)
+        var matched = 0, offset = 0
+        for byte in s.utf8 {
+            offset += 1
+            // No needle here has a prefix longer than one byte that recurs inside it, so a
+            // mismatch restarts at most at the mismatching byte.
+            matched = byte == n[matched] ? matched + 1 : (byte == n[0] ? 1 : 0)
+            if matched == n.count { return s[s.utf8.index(s.utf8.startIndex, offsetBy: offset)...] }
         }
         return nil
     }
@@ -50,7 +54,7 @@ enum AccessOrder {
     static func keys(details: [String], backward: Bool,
                      indexColumns: (String) -> [(cid: Int, name: String?, desc: Bool, collation: String)]?) -> [AccessKey]? {
         let loops = details.filter { $0.hasPrefix("SCAN ") || $0.hasPrefix("SEARCH ") }
-        guard loops.count == 1, !details.contains(where: { $0.contains("MULTI-INDEX OR") }),
+        guard loops.count == 1, !details.contains(where: { after("MULTI-INDEX OR", in: $0) != nil }),
               let path = path(loops[0]) else { return nil }
         var keys: [AccessKey] = []
         if case let .index(name) = path {

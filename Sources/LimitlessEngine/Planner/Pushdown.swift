@@ -77,9 +77,9 @@ struct PushdownPlanner {
     /// Sharded tables up to this many rows may be copied to every shard.
     var broadcastLimit: Int64 = 200_000
     /// The order one database reads the one table of the statement being planned in
-    /// (`AccessOrder`), asked only for one-table statements merged in order (with whether it
-    /// has an ORDER BY); nil: rowid order.
-    var accessOrder: ((Bool) -> [AccessKey]?)? = nil
+    /// (`AccessOrder`), asked only for one-table statements merged in order (with the table
+    /// and whether the statement has an ORDER BY); nil: rowid order.
+    var accessOrder: ((TableInfo, Bool) -> [AccessKey]?)? = nil
 
     /// One FROM item.
     fileprivate struct Source {
@@ -291,7 +291,7 @@ private struct Context {
     var sources: [PushdownPlanner.Source]
     var aliases: [String: Expr]
     var resolver: Resolver
-    var accessOrder: ((Bool) -> [AccessKey]?)? = nil
+    var accessOrder: ((TableInfo, Bool) -> [AccessKey]?)? = nil
 
     // MARK: names
 
@@ -489,7 +489,7 @@ private struct Context {
             // The order one database reads the table in: rowid order, or the order of the index
             // its plan reads (index columns, then the rowid, backwards when it steps back).
             let s = sources[0]
-            let keys = accessOrder?(!select.orderBy.isEmpty) ?? [AccessKey(column: nil, descending: false, collation: "BINARY")]
+            let keys = accessOrder?(s.info, !select.orderBy.isEmpty) ?? [AccessKey(column: nil, descending: false, collation: "BINARY")]
             for k in keys {
                 var e = Expr.column(ColumnRef(table: s.binding, k.column ?? s.info.rowidName))
                 if let c = k.column, let i = s.info.columnIndex(c), s.info.columns[i].collation.uppercased() != k.collation.uppercased() {
@@ -498,9 +498,15 @@ private struct Context {
                 orderBy.append((OrderingTerm(e, ascending: !k.descending), false))
             }
         }
+        var seen: [(Expr, BuiltinCollation)] = []
         for (term, isGroupTerm) in orderBy {
             guard let e = resolveTerm(term.expr, core.columns, orderBy: !isGroupTerm), let name = collation(e),
                   let coll = BuiltinCollation(name) else { return nil }
+            // A key already sorted on decides nothing more (and a repeated term would keep the
+            // shards' SQLite from reading an index in that order).
+            let n = normalized(e)
+            if seen.contains(where: { $0.0 == n && $0.1 == coll }) { continue }
+            seen.append((n, coll))
             let desc = term.ascending == false
             let nullsFirst = term.nulls.map { $0 == .first } ?? !desc
             hidden.append(e)
