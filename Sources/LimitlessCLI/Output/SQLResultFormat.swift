@@ -71,69 +71,18 @@ public enum SQLRender {
     /// its last, `(N rows)` footer and an empty line. A column is numeric when every non-NULL
     /// value in it is an integer or a real (and there is one).
     public static func aligned(columns: [String], rows: [[SQLValue]]) -> String {
-        let footer = rows.count == 1 ? "(1 row)\n\n" : "(\(rows.count) rows)\n\n"
-        if columns.isEmpty { return "--\n" + footer }
-        let n = columns.count
-        var numeric = [Bool](repeating: false, count: n)
-        for c in 0..<n {
-            var sawNumber = false, sawOther = false
-            for row in rows where c < row.count {
-                switch row[c] {
-                case .null: break
-                case .integer, .real: sawNumber = true
-                default: sawOther = true
-                }
-            }
-            numeric[c] = sawNumber && !sawOther
-        }
-        let headers = columns.map(PsqlText.lines)
-        let cells: [[[PsqlText.Line]]] = rows.map { row in
-            (0..<n).map { c in PsqlText.lines(c < row.count ? (text(row[c]) ?? "") : "") }
-        }
-        var widths = headers.map { $0.map(\.width).max() ?? 0 }
-        for row in cells {
-            for c in 0..<n { widths[c] = max(widths[c], row[c].map(\.width).max() ?? 0) }
-        }
+        whole(.aligned, command: "", columns: columns, rows: rows)
+    }
 
+    /// A result rendered at once, through the same `SQLResultStream` that renders rows as
+    /// they arrive.
+    static func whole(_ format: SQLResultFormat, command: String, columns: [String], rows: [[SQLValue]]) -> String {
         var out = ""
-        // Header lines: every cell centred, each followed by a space or a continuation `+`.
-        let headerLines = headers.map(\.count).max() ?? 1
-        for j in 0..<headerLines {
-            for c in 0..<n {
-                if c > 0 { out += "|" }
-                let line = j < headers[c].count ? headers[c][j] : PsqlText.Line(text: "", width: 0)
-                let left = (widths[c] - line.width) / 2
-                out += " " + spaces(left) + line.text + spaces(widths[c] - line.width - left)
-                out += j < headers[c].count - 1 ? "+" : " "
-            }
-            out += "\n"
-        }
-        out += widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "+") + "\n"
-        for row in cells {
-            let lineCount = row.map(\.count).max() ?? 1
-            for j in 0..<lineCount {
-                for c in 0..<n {
-                    if c > 0 { out += "|" }
-                    let lines = row[c]
-                    let line = j < lines.count ? lines[j] : PsqlText.Line(text: "", width: 0)
-                    let more = j < lines.count - 1
-                    let last = c == n - 1
-                    out += " "
-                    if last && j >= lines.count {
-                        // psql pads nothing after the last column once its value has no more lines.
-                    } else if numeric[c] {
-                        out += spaces(widths[c] - line.width) + line.text
-                        if more { out += "+" } else if !last { out += " " }
-                    } else if last && !more {
-                        out += line.text
-                    } else {
-                        out += line.text + spaces(widths[c] - line.width) + (more ? "+" : " ")
-                    }
-                }
-                out += "\n"
-            }
-        }
-        return out + footer
+        let stream = SQLResultStream(format) { out += $0 }
+        stream.begin(columns: columns)
+        for row in rows { stream.row(row) }
+        stream.finish(command: command)
+        return out
     }
 
     static func spaces(_ n: Int) -> String { n > 0 ? String(repeating: " ", count: n) : "" }
@@ -144,12 +93,7 @@ public enum SQLRender {
     /// quote) when it holds a comma, a quote, CR or LF, or is exactly `\.`. NULL and the
     /// empty string both print as an empty field.
     public static func csv(columns: [String], rows: [[SQLValue]]) -> String {
-        if columns.isEmpty { return "\n" }
-        var out = columns.map(csvField).joined(separator: ",") + "\n"
-        for row in rows {
-            out += (0..<columns.count).map { c in csvField(c < row.count ? text(row[c]) ?? "" : "") }.joined(separator: ",") + "\n"
-        }
-        return out
+        whole(.csv, command: "", columns: columns, rows: rows)
     }
 
     public static func csvField(_ s: String) -> String {
@@ -168,14 +112,7 @@ public enum SQLRender {
     /// backspace, form feed, newline, carriage return, tab and vertical tab written as `\\`,
     /// `\b`, `\f`, `\n`, `\r`, `\t`, `\v`; NULL as `\N`.
     public static func tsv(columns: [String], rows: [[SQLValue]]) -> String {
-        var out = columns.map(copyEscape).joined(separator: "\t") + "\n"
-        for row in rows {
-            out += (0..<columns.count).map { c -> String in
-                guard c < row.count, let t = text(row[c]) else { return "\\N" }
-                return copyEscape(t)
-            }.joined(separator: "\t") + "\n"
-        }
-        return out
+        whole(.tsv, command: "", columns: columns, rows: rows)
     }
 
     public static func copyEscape(_ s: String) -> String {
@@ -203,33 +140,9 @@ public enum SQLRender {
     /// `"Infinity"`, `"-Infinity"`), text is a string, NULL is null and a blob is its bytea
     /// text (`"\\x0a1b"`).
     public static func jsonLine(command: String, columns: [String], rows: [[SQLValue]]) -> String {
-        var out = "{\"command\":"
-        JSON.writeString(command, to: &out)
-        out += ",\"columns\":["
-        for (i, c) in columns.enumerated() {
-            if i > 0 { out += "," }
-            JSON.writeString(c, to: &out)
-        }
-        out += "],\"rows\":["
-        for (r, row) in rows.enumerated() {
-            if r > 0 { out += "," }
-            out += "["
-            for (i, v) in row.enumerated() {
-                if i > 0 { out += "," }
-                switch v {
-                case .null: out += "null"
-                case let .integer(x): out += String(x)
-                case let .real(d):
-                    if d.isNaN || d.isInfinite { JSON.writeString(float8(d), to: &out) } else { out += Python.floatRepr(d) }
-                case let .text(s): JSON.writeString(s, to: &out)
-                case let .blob(b): JSON.writeString(byteaHex(b), to: &out)
-                }
-            }
-            out += "]"
-        }
-        out += "]}\n"
-        return out
+        whole(.json, command: command, columns: columns, rows: rows)
     }
+
 }
 
 /// psql's display of a text value: lines split at `\n`, tabs expanded to the next multiple of

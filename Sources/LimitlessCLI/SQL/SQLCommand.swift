@@ -35,11 +35,15 @@ public enum SQLCommand {
         // Errors go to stderr, which flushes what stdout holds first, so the order is kept.
         func runOne(_ sql: String, source: String, text: String, offset: Int) -> Bool {
             if ClusterEngine.interrupted { return false }
+            // Rows go to the stream as the engine produces them; on an error, those already
+            // written (CSV, TSV) stay, as in psql and sqlite3.
+            let stream = writer.stream()
             do {
-                if let result = try engine.execute(sql) { writer.write(result) }
+                if let result = try engine.execute(sql, into: stream) { writer.write(result, stream: stream) }
                 if writer.flushEach { Console.flush() }
                 return true
             } catch {
+                stream.discard()
                 if ClusterEngine.interrupted || error.code == "57014" {
                     ClusterEngine.interrupted = true
                     writer.writeError(error, statement: sql)

@@ -23,10 +23,33 @@ final class SQLResultWriter {
         }
     }
 
-    func write(_ result: StatementResult) {
+    /// Bytes an aligned table or a JSON line keeps in memory before the rest of its rows go to
+    /// a temporary file (`LIMITLESS_RESULT_SPILL=N` changes it; tests make it small).
+    static let spillAfter: Int = {
+        if let v = Environment.get("LIMITLESS_RESULT_SPILL"), let n = Int(v), n > 0 { return n }
+        return 4 << 20
+    }()
+
+    /// A renderer for one statement's rows as they arrive (`ClusterEngine.execute(_:into:)`):
+    /// CSV and TSV rows go out at once, a table or a JSON line at `write(_:stream:)`.
+    func stream() -> SQLResultStream {
+        if let s = reusableStream { return s }
+        let s = SQLResultStream(renderFormat, spillAfter: SQLResultWriter.spillAfter) { Console.out($0) }
+        reusableStream = s
+        return s
+    }
+
+    /// One stream serves every statement in turn (`begin` starts it afresh).
+    private var reusableStream: SQLResultStream?
+
+    /// Prints a statement's result; the rows of a row-returning one are in `stream` when given
+    /// (it was the statement's sink), else in the result.
+    func write(_ result: StatementResult, stream: SQLResultStream? = nil) {
         switch result {
         case let .rows(command, columns, rows):
-            Console.out(SQLRender.render(renderFormat, command: command, columns: columns, rows: rows))
+            if let stream { stream.finish(command: command) } else {
+                Console.out(SQLRender.render(renderFormat, command: command, columns: columns, rows: rows))
+            }
         case let .command(tag, affected):
             if format == .json {
                 var members: [(String, JSON)] = [("command", .string(tag))]
@@ -65,3 +88,5 @@ final class SQLResultWriter {
         return out
     }
 }
+
+extension SQLResultStream: RowSink {}

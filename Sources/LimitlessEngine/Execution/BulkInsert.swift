@@ -497,9 +497,13 @@ extension ClusterEngine {
             try joinRouterWrite(info)
         }
         var touched: [Int: Int] = [:]   // shard → redo records before the statement
+        // A statement that fails inside a block aborts it (25P02 until ROLLBACK), so its
+        // half-done changes need undoing on their own only when a savepoint lets the block go
+        // on (ROLLBACK TO): then each shard it touches gets a statement savepoint.
+        let statementSavepoint = !own && !(openSavepoints.isEmpty && routerSavepoints.isEmpty)
         func join(_ n: Int) throws(EngineError) -> Database {
             let conn = try shardForWrite(n)
-            if !own && touched[n] == nil {
+            if statementSavepoint && touched[n] == nil {
                 try conn.control("SAVEPOINT limitless_bulk")
                 touched[n] = captures[n]?.count ?? 0
             }

@@ -75,6 +75,10 @@ public final class ClusterEngine {
     var routerJoined: Set<Int64> = []
     func markTransactionFailed() { transactionFailed = true }
     var settingsAtBegin: SessionSettings?
+    /// `execute(_:into:)`: the sink a streaming SELECT takes (RowSink.swift), and whether it
+    /// was handed the columns (rows may have gone out: the statement cannot be run again).
+    var rowSink: RowSink?
+    var sinkBegun = false
 
     /// The copy reads of a reference table use.
     var referenceReadShard: Int { 1 }
@@ -360,12 +364,12 @@ public final class ClusterEngine {
             if !endsBlock { try refreshRouterSnapshot() }
             do throws(EngineError) {
                 return try dispatch(sql, toks, word)
-            } catch where error.message.hasPrefix("limitless: no catalog entry for distributed table") {
+            } catch where error.message.hasPrefix("limitless: no catalog entry for distributed table") && !sinkBegun {
                 // The table was made after this session read the catalog — by another process,
                 // or by recovery replaying a dead committer's DDL: read the catalog again, retry.
                 try reloadCatalog()
                 return try dispatch(sql, toks, word)
-            } catch where error.code == "42601" {
+            } catch where error.code == "42601" && !sinkBegun {
                 // PostgreSQL spellings SQLite does not know (`x::int`, ILIKE, …): the front end
                 // parses them and prints SQLite's form; run that instead when it differs.
                 guard let parsed = try? SQLSyntax.parse(sql), parsed.count == 1 else { throw error }
@@ -443,6 +447,10 @@ public final class ClusterEngine {
         case "EXPLAIN":
             // EXPLAIN QUERY PLAN keeps showing SQLite's router plan; EXPLAIN shows the distributed one.
             if w(1) == "QUERY" { return try runOnRouter(sql, toks) }
+            // EXPLAIN ANALYZE runs its statement for the counts: its rows go nowhere.
+            let sink = rowSink
+            rowSink = nil
+            defer { rowSink = sink }
             return try explain(sql, toks)
         case "SELECT":
             lastPlanTier = nil
@@ -452,7 +460,7 @@ public final class ClusterEngine {
             if !catalog.tables.isEmpty, sql.containsCaseInsensitive("FROM"), let plan = pushdownPlan(sql) {
                 do throws(EngineError) {
                     return try runPushdown(plan, sql)
-                } catch where error.message == "integer overflow" && plan.partialAggregates {
+                } catch where error.message == "integer overflow" && plan.partialAggregates && !sinkBegun {
                     // Whether sum() overflows depends on the order one database adds the rows;
                     // partial sums add them in another. The router reads them in that order.
                 }
@@ -508,7 +516,9 @@ public final class ClusterEngine {
         pendingError = nil
         let stmt = try router.prepare(sql)
         let columns = stmt.columnNames
-        var rows: [[SQLValue]] = []
+        // A read's rows stream to the caller's sink as they are stepped; a write's come back
+        // whole (they are its RETURNING rows: none is shown unless the statement succeeds).
+        let out = RowOutput(self, columns: columns, stream: !columns.isEmpty && stmt.isReadOnly)
         let before = sqlite3_total_changes64(router.handle)
         // A read sees every shard at one instant (never half a distributed commit). Views and
         // subqueries can reach any distributed table, so every read takes the snapshot once
@@ -527,7 +537,7 @@ public final class ClusterEngine {
         defer { endReadSnapshot(snapshot) }
         do throws(EngineError) {
             while try stmt.step() {
-                if !columns.isEmpty { rows.append(stmt.row()) }
+                if !columns.isEmpty { out.add(stmt.row()) }
             }
         } catch {
             if let e = pendingError, error.message.contains(e.message) { pendingError = nil; throw e }
@@ -539,13 +549,13 @@ public final class ClusterEngine {
         if !columns.isEmpty {
             let tag: String
             switch verb {
-            case "INSERT", "REPLACE": tag = "INSERT 0 \(rows.count)"
-            case "UPDATE": tag = "UPDATE \(rows.count)"
-            case "DELETE": tag = "DELETE \(rows.count)"
+            case "INSERT", "REPLACE": tag = "INSERT 0 \(out.count)"
+            case "UPDATE": tag = "UPDATE \(out.count)"
+            case "DELETE": tag = "DELETE \(out.count)"
             case "EXPLAIN": tag = "EXPLAIN"
-            default: tag = "SELECT \(rows.count)"
+            default: tag = "SELECT \(out.count)"
             }
-            return .rows(command: tag, columns: columns, rows: rows)
+            return out.result(command: tag)
         }
         let n = wrote || ["INSERT", "REPLACE", "UPDATE", "DELETE"].contains(verb) ? changed : 0
         switch verb {

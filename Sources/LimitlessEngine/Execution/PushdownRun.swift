@@ -66,7 +66,12 @@ extension ClusterEngine {
             hashed = try hashAggregateEverywhere(spec, shards)
             stats.hashedAggregates = hashed != nil
         }
-        let streams = hashed == nil ? try openStreams(plan, shards) : []
+        // Appended and merged rows stream to the caller's sink when it has one; combined rows
+        // are the combine query's answer, handed over whole.
+        var combines = false
+        if case .combine = plan.merge { combines = true }
+        let out = RowOutput(self, columns: columns, stream: !combines)
+        let streams = hashed == nil ? try openStreams(plan, shards, streaming: out.streaming) : []
         defer { for p in streams { p.stop() } }
         stats.rowsPerShard = hashed?.map(\.count) ?? Array(repeating: 0, count: shards.count)
         var rows: [[SQLValue]] = []
@@ -74,8 +79,8 @@ extension ClusterEngine {
         switch plan.merge {
         case .concat:
             // Shard by shard, in shard order; the others keep producing meanwhile (their
-            // queues are not bounded here: the answer holds every row anyway).
-            try window(plan, into: &rows) { (emit: (inout [SQLValue]) -> Bool) throws(EngineError) in
+            // queues are not bounded when the answer is kept whole: it holds every row anyway).
+            try window(plan, into: out) { (emit: (inout [SQLValue]) -> Bool) throws(EngineError) in
                 for (i, p) in streams.enumerated() {
                     while let batch = try p.take() {
                         let t = monotonicNanos()
@@ -86,7 +91,7 @@ extension ClusterEngine {
                 }
             }
         case let .sorted(keys):
-            try window(plan, into: &rows) { (emit: (inout [SQLValue]) -> Bool) throws(EngineError) in
+            try window(plan, into: out) { (emit: (inout [SQLValue]) -> Bool) throws(EngineError) in
                 try mergeSorted(streams, keys, &stats.rowsPerShard, &mergeNanos, emit)
             }
         case let .combine(sql: combineSQL, declarations: decls):
@@ -107,18 +112,24 @@ extension ClusterEngine {
         }
         stats.shardNanos = monotonicNanos() - started
         stats.mergeNanos = mergeNanos
-        stats.resultRows = rows.count
-        pushdownStatistics = stats
         lastPlanTier = nil
-        return .rows(command: "SELECT \(rows.count)", columns: columns, rows: rows)
+        if combines {
+            stats.resultRows = rows.count
+            pushdownStatistics = stats
+            return .rows(command: "SELECT \(rows.count)", columns: columns, rows: rows)
+        }
+        stats.resultRows = out.count
+        pushdownStatistics = stats
+        return out.result(command: "SELECT \(out.count)")
     }
 
     /// Starts one producer per shard on the pushed-down statement. Sorted merges read their
     /// streams in step, so each keeps only a few batches; concat and combine read one shard
-    /// after another and let the others run ahead.
-    private func openStreams(_ plan: PushdownPlan, _ shards: [Int]) throws(EngineError) -> [RowProducer<ValueRows>] {
-        var bounded = false
-        if case .sorted = plan.merge { bounded = true }
+    /// after another and let the others run ahead — without bound when the answer is kept
+    /// whole anyway, up to `RowStreamLimits.aheadBatches` when it streams out.
+    private func openStreams(_ plan: PushdownPlan, _ shards: [Int], streaming: Bool) throws(EngineError) -> [RowProducer<ValueRows>] {
+        var capacity = streaming ? RowStreamLimits.aheadBatches : Int.max
+        if case .sorted = plan.merge { capacity = RowStreamLimits.queuedBatches }
         var streams: [RowProducer<ValueRows>] = []
         for n in shards {
             let db = try shard(n)
@@ -127,28 +138,26 @@ extension ClusterEngine {
                 for p in streams { p.stop() }
                 throw error
             }
-            streams.append(RowProducer<ValueRows>(statement: stmt, db: db, capacity: bounded ? RowStreamLimits.queuedBatches : Int.max))
+            streams.append(RowProducer<ValueRows>(statement: stmt, db: db, capacity: capacity))
         }
         return streams
     }
 
     /// OFFSET and LIMIT applied at the router to the rows `produce` emits (without their hidden
-    /// sort columns); `emit` returns false once the window is full.
-    private func window(_ plan: PushdownPlan, into rows: inout [[SQLValue]],
+    /// sort columns), which go to `out`; `emit` returns false once the window is full.
+    private func window(_ plan: PushdownPlan, into out: RowOutput,
                         _ produce: ((inout [SQLValue]) -> Bool) throws(EngineError) -> Void) throws(EngineError) {
         var skip = plan.offset
         let limit = plan.limit
         let hidden = plan.hiddenColumns
-        var out: [[SQLValue]] = []
-        if let limit, limit <= 0 { rows = []; return }
+        if let limit, limit <= 0 { return }
         try produce { row in
             if skip > 0 { skip -= 1; return true }
             if hidden > 0 { row.removeLast(min(hidden, row.count)) }
-            out.append(row)
+            out.add(row)
             if let limit, Int64(out.count) >= limit { return false }
             return true
         }
-        rows = out
     }
 
     /// Runs `sql` on every shard at once; the rows of each, in shard order.

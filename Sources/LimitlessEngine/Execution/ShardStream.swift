@@ -88,6 +88,9 @@ enum RowStreamLimits {
     static let batchBytes = 64 * 1024
     /// Full batches a producer may hold before it waits for the consumer.
     static let queuedBatches = 2
+    /// The same for a shard a pushed-down append reads after others while its rows stream
+    /// out: enough to keep it busy meanwhile, a bounded few MB.
+    static let aheadBatches = 16
 }
 
 /// Rows of one shard statement packed into one byte buffer: the statement's column 0 is the

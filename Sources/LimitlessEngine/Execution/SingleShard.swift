@@ -285,11 +285,10 @@ extension ClusterEngine {
             }
             defer { stmt.reset() }
             try stmt.bind(t.values)
-            let columns = stmt.columnNames
-            var rows: [[SQLValue]] = []
-            while try stmt.step() { rows.append(stmt.row()) }
+            let out = RowOutput(self, columns: stmt.columnNames)
+            try stepRows(stmt, into: out)
             lastPlanTier = target
-            return .rows(command: "SELECT \(rows.count)", columns: columns, rows: rows)
+            return out.result(command: "SELECT \(out.count)")
         } catch {
             if explicitTransaction { markTransactionFailed() }
             throw error
@@ -414,10 +413,22 @@ extension ClusterEngine {
     /// Runs a SELECT on one shard's connection.
     func runOnShard(_ shardIndex: Int, _ sql: String) throws(EngineError) -> StatementResult {
         let stmt = try shard(shardIndex).prepare(sql)
-        let columns = stmt.columnNames
-        var rows: [[SQLValue]] = []
-        while try stmt.step() { rows.append(stmt.row()) }
+        let out = RowOutput(self, columns: stmt.columnNames)
+        try stepRows(stmt, into: out)
         lastPlanTier = shardIndex
-        return .rows(command: "SELECT \(rows.count)", columns: columns, rows: rows)
+        return out.result(command: "SELECT \(out.count)")
+    }
+
+    /// Steps a shard statement to its end, row by row into `out`. Ctrl-C reaches the router's
+    /// connection only, so a streamed read checks for it between rows (57014).
+    private func stepRows(_ stmt: Statement, into out: RowOutput) throws(EngineError) {
+        if !out.streaming {
+            while try stmt.step() { out.add(stmt.row()) }
+            return
+        }
+        while try stmt.step() {
+            out.add(stmt.row())
+            if ClusterEngine.interrupted { throw EngineError("canceling statement due to user request", code: "57014") }
+        }
     }
 }

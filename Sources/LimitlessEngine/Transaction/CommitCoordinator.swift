@@ -65,14 +65,9 @@ final class CommitCoordinator {
         defer { lock.unlock() }
         if access(path, F_OK) == 0 { return }
         let old = Files.join(directory, "coordinator.db")
-        var records: [DecisionLog.Record] = []
-        if access(old, F_OK) == 0 {
-            records = try earlierDecisions(Database(path: old))
-            try DecisionLog.create(path: path, records: records)
-            for suffix in ["", "-wal", "-shm"] { unlink(old + suffix) }
-        } else {
-            try DecisionLog.create(path: path, records: [])
-        }
+        let earlier = access(old, F_OK) == 0
+        try DecisionLog.create(path: path, records: earlier ? try earlierDecisions(Database(path: old)) : [])
+        if earlier { for suffix in ["", "-wal", "-shm"] { unlink(old + suffix) } }
     }
 
     /// The decisions `coordinator.db` kept (in either of its two formats), in id order, then an
@@ -147,10 +142,18 @@ final class CommitCoordinator {
         return bytes
     }
 
-    private func readState() -> [UInt8] {
-        var buf = [UInt8](repeating: 0, count: CommitCoordinator.stateSize)
-        let n = buf.withUnsafeMutableBytes { pread(stateFD, $0.baseAddress, CommitCoordinator.stateSize, 0) }
-        return n == CommitCoordinator.stateSize ? buf : []
+    /// What `commit.state` says: idle or busy in this boot, or neither (another boot, never
+    /// written, torn). One `pread` into a buffer on the stack: it runs before every statement.
+    private enum StateReading { case idle, busy, other }
+
+    private func readState() -> StateReading {
+        let size = CommitCoordinator.stateSize
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: size) { buf -> StateReading in
+            guard pread(stateFD, buf.baseAddress, size, 0) == size else { return .other }
+            if idleState.withUnsafeBytes({ memcmp($0.baseAddress!, buf.baseAddress!, size) }) == 0 { return .idle }
+            if busyState.withUnsafeBytes({ memcmp($0.baseAddress!, buf.baseAddress!, size) }) == 0 { return .busy }
+            return .other
+        }
     }
 
     /// Writes the state (tests pass another boot to play a power cut); idle also records the
@@ -209,18 +212,19 @@ final class CommitCoordinator {
     static let markerDDL = "CREATE TABLE IF NOT EXISTS limitless_applied (txid INTEGER PRIMARY KEY)"
 
     /// `LIMITLESS_FAULT=<point>` kills the process at that point, as `kill -9` would (tests only).
-    func crashPoint(_ name: String) {
-        if fault == name { kill(getpid(), SIGKILL) }
+    func crashPoint(_ name: @autoclosure () -> String) {
+        if let fault, fault == name() { kill(getpid(), SIGKILL) }
     }
 
     /// True when some decision may be unfinished: a committer died between deciding and
     /// finishing (the state is busy and nobody holds the commit lock), or the state was written
     /// in another boot or never. One `pread` in the common case.
     func hasPendingDecisions() throws(EngineError) -> Bool {
-        let state = readState()
-        if state == idleState { return false }
-        if state == busyState { return !commitLockHeld() }
-        return true
+        switch readState() {
+        case .idle: return false
+        case .busy: return !commitLockHeld()
+        case .other: return true
+        }
     }
 
     /// In-doubt transactions, for `rds_aurora.limitless_stat_prepared_xacts`: decisions that a
@@ -263,7 +267,7 @@ final class CommitCoordinator {
             throw EngineError("could not take the commit lock: \(error)", code: "58030")
         }
         defer { lock.unlock() }
-        if readState() != idleState {
+        if readState() != .idle {
             // A committer died after deciding (or this boot has not been checked yet): its
             // participants may be ours, whose locks we hold. Give them back, recover, retry.
             for p in participants { try? p.db.exec("ROLLBACK") }
@@ -306,7 +310,9 @@ final class CommitCoordinator {
         }
         writeState(busy: false)
         crashPoint("after-done")
-        if txid % Int64(CommitCoordinator.forgetBatch) == 0 { try forgetDone() }
+        // The transaction is committed whatever forgetting does: a failure there leaves the
+        // state busy, and the next statement's recovery reads the log again.
+        if txid % Int64(CommitCoordinator.forgetBatch) == 0 { try? forgetDone() }
     }
 
     /// The oldest transaction id the log still names: markers below it can go.
@@ -318,7 +324,7 @@ final class CommitCoordinator {
     /// `commit.state` says busy first, so a death anywhere after this point sends the next
     /// process into recovery. Called with the commit lock held.
     func decide(_ parts: [(id: Int, redo: RedoPayload)]) throws(EngineError) -> Int64 {
-        let idle = readState() == idleState
+        let idle = readState() == .idle
         writeState(busy: true)
         crashPoint("after-busy")
         position = nil
@@ -422,7 +428,7 @@ final class CommitCoordinator {
     /// Checks every decision still kept (those not yet forgotten) and finishes each participant
     /// that lacks its marker, then marks the state idle. Called with the commit lock held.
     private func recoverLocked() throws(EngineError) {
-        if readState() == idleState { return }  // someone else recovered meanwhile
+        if readState() == .idle { return }  // someone else recovered meanwhile
         let (records, at) = try log.scan()
         var connections: [Int: Database] = [:]
         for r in records where !r.body.isEmpty {
