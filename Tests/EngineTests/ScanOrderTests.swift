@@ -47,6 +47,7 @@ import Testing
         "SELECT DISTINCT a, g FROM t ORDER BY a LIMIT 3",
         "SELECT DISTINCT x FROM t LIMIT 4",
         "SELECT DISTINCT g FROM t WHERE a = 1 ORDER BY g DESC",
+        "SELECT DISTINCT a AS z, x AS y FROM t ORDER BY y DESC LIMIT 2",
         // group_concat: in scan order, over groups spread over shards, NULL skipped, '' kept.
         "SELECT group_concat(x) FROM t",
         "SELECT g, group_concat(x, '-') FROM t GROUP BY g",

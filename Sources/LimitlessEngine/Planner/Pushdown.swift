@@ -563,7 +563,8 @@ private struct Context {
             let rowid = Expr.column(ColumnRef(table: sources[0].binding, sources[0].info.rowidName))
             var sc = shardCore
             sc.distinct = false
-            sc.columns = items.map { .expr($0.0, alias: nil) } + [.expr(.function(FunctionCall(name: "min", arguments: [rowid])), alias: nil)]
+            // Aliases stay: a pushed-down ORDER BY may name them.
+            sc.columns = items.map { .expr($0.0, alias: $0.1) } + [.expr(.function(FunctionCall(name: "min", arguments: [rowid])), alias: nil)]
             sc.groupBy = items.map { Context.positionSafe($0.0) }
             shard = Select(first: .select(sc))
             let first = "c\(items.count)"
