@@ -83,8 +83,14 @@ import SQLSyntax
         // Merged in group order, as one database emits groups.
         #expect(p.shardSQL == "SELECT cust_id, group_concat(amount), count(DISTINCT product_id), cust_id AS limitless_sort_0 FROM orders GROUP BY cust_id ORDER BY limitless_sort_0 ASC NULLS FIRST")
         #expect(p.merge == .sorted([.init(column: -1, descending: false, nullsFirst: true, collation: .binary)]))
-        // Without ORDER BY, which distinct rows a LIMIT keeps follows scan order: router execution.
-        #expect(try plan("SELECT DISTINCT region FROM customers LIMIT 2") == nil)
+        // Without ORDER BY, which distinct rows a LIMIT keeps follows scan order: each distinct row
+        // comes with its first rowid, and the router keeps the rows seen first.
+        let d = try #require(try plan("SELECT DISTINCT region FROM customers LIMIT 2"))
+        #expect(d.shardSQL == "SELECT region, min(customers.\"rowid\") FROM customers GROUP BY region ORDER BY 2 LIMIT 2")
+        guard case let .combine(dsql, _) = d.merge else { Issue.record("\(d.merge)"); return }
+        #expect(dsql == "SELECT c0 FROM \"temp\".limitless_partials GROUP BY c0 ORDER BY min(c1) LIMIT 2")
+        // Joined rows have no one scan order to follow: router execution.
+        #expect(try plan("SELECT DISTINCT o.amount FROM customers c JOIN orders o ON o.cust_id = c.cust_id LIMIT 2") == nil)
         // An explicit COLLATE inside an aggregate stays on its value.
         let c = try #require(try plan("SELECT region FROM customers GROUP BY region HAVING max(name COLLATE RTRIM) = 'a'"))
         guard case let .combine(sql, _) = c.merge else { Issue.record("\(c.merge)"); return }
@@ -100,10 +106,21 @@ import SQLSyntax
 
     @Test func orderByMergesAndPushesTheLimit() throws {
         let p = try #require(try plan("SELECT name AS n FROM customers ORDER BY n DESC, region LIMIT 5 OFFSET 10"))
-        #expect(p.shardSQL == "SELECT name AS n, name AS limitless_sort_0, region AS limitless_sort_1 FROM customers ORDER BY limitless_sort_0 DESC NULLS LAST, limitless_sort_1 ASC NULLS FIRST LIMIT 15")
-        #expect(p.merge == .sorted([.init(column: -2, descending: true, nullsFirst: false, collation: .nocase),
+        // The rowid breaks ties last, as one database's sorter keeps scan order among equal keys.
+        #expect(p.shardSQL == "SELECT name AS n, name AS limitless_sort_0, region AS limitless_sort_1, customers.\"rowid\" AS limitless_sort_2 FROM customers ORDER BY limitless_sort_0 DESC NULLS LAST, limitless_sort_1 ASC NULLS FIRST, limitless_sort_2 ASC NULLS FIRST LIMIT 15")
+        #expect(p.merge == .sorted([.init(column: -3, descending: true, nullsFirst: false, collation: .nocase),
+                                    .init(column: -2, descending: false, nullsFirst: true, collation: .binary),
                                     .init(column: -1, descending: false, nullsFirst: true, collation: .binary)]))
-        #expect(p.offset == 10 && p.limit == 5 && p.hiddenColumns == 2)
+        #expect(p.offset == 10 && p.limit == 5 && p.hiddenColumns == 3)
+        // Grouped on the shard key: the group keys break ties, in the ORDER BY's direction when
+        // both clauses have as many terms (SQLite then groups in that direction).
+        let g = try #require(try plan("SELECT cust_id, count(*) FROM orders GROUP BY cust_id ORDER BY 2 DESC LIMIT 3"))
+        #expect(g.merge == .sorted([.init(column: -2, descending: true, nullsFirst: false, collation: .binary),
+                                    .init(column: -1, descending: true, nullsFirst: false, collation: .binary)]))
+        let g2 = try #require(try plan("SELECT cust_id, count(*) FROM orders GROUP BY cust_id ORDER BY 2 DESC, 1 + 0"))
+        #expect(g2.merge == .sorted([.init(column: -3, descending: true, nullsFirst: false, collation: .binary),
+                                     .init(column: -2, descending: false, nullsFirst: true, collation: .binary),
+                                     .init(column: -1, descending: false, nullsFirst: true, collation: .binary)]))
     }
 
     @Test func constantsAreNeverReadAsColumnPositions() throws {
@@ -115,7 +132,8 @@ import SQLSyntax
         #expect(sql.hasSuffix("GROUP BY c0 ORDER BY c0"))
         #expect(try plan("SELECT region FROM customers ORDER BY -1") == nil)
         let q = try #require(try plan("SELECT region, name FROM customers ORDER BY +2 COLLATE RTRIM"))
-        #expect(q.merge == .sorted([.init(column: -1, descending: false, nullsFirst: true, collation: .rtrim)]))
+        #expect(q.merge == .sorted([.init(column: -2, descending: false, nullsFirst: true, collation: .rtrim),
+                                    .init(column: -1, descending: false, nullsFirst: true, collation: .binary)]))
     }
 
     @Test func mergeOrderIsSQLitesOrder() {

@@ -34,7 +34,8 @@ extension ClusterEngine {
               let stmt = try? SQLSyntax.parseOne(sql), case let .select(select) = stmt.kind else { return nil }
         let planner = PushdownPlanner(table: { [catalog] in catalog.table($0) },
                                       rowCount: { [unowned self] in self.rowCount($0) },
-                                      aggregateNames: aggregateFunctionNames)
+                                      aggregateNames: aggregateFunctionNames,
+                                      accessOrder: { [unowned self] in self.accessOrder(sql, table: $0, ordered: $1) })
         guard var plan = planner.plan(select) else { return nil }
         if plan.partialAggregates, case .combine = plan.merge {
             plan.hashAggregate = HashAggregateSpec(plan.shardSelect, aggregateNames: aggregateFunctionNames,

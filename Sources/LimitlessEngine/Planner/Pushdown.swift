@@ -76,6 +76,10 @@ struct PushdownPlanner {
     var aggregateNames: Set<String>
     /// Sharded tables up to this many rows may be copied to every shard.
     var broadcastLimit: Int64 = 200_000
+    /// The order one database reads the one table of the statement being planned in
+    /// (`AccessOrder`), asked only for one-table statements merged in order (with the table
+    /// and whether the statement has an ORDER BY); nil: rowid order.
+    var accessOrder: ((TableInfo, Bool) -> [AccessKey]?)? = nil
 
     /// One FROM item.
     fileprivate struct Source {
@@ -191,7 +195,8 @@ struct PushdownPlanner {
                 return nil
             }
         }
-        let ctx = Context(sources: sources, aliases: Self.aliases(core.columns), resolver: Resolver(sources: sources))
+        var ctx = Context(sources: sources, aliases: Self.aliases(core.columns), resolver: Resolver(sources: sources))
+        ctx.accessOrder = accessOrder
         if ctx.usesAliasInsideExpressions(core, select.orderBy) { return nil }
 
         // The shard statement reads broadcast copies in place of the tables.
@@ -286,6 +291,7 @@ private struct Context {
     var sources: [PushdownPlanner.Source]
     var aliases: [String: Expr]
     var resolver: Resolver
+    var accessOrder: ((TableInfo, Bool) -> [AccessKey]?)? = nil
 
     // MARK: names
 
@@ -465,20 +471,42 @@ private struct Context {
         if select.limit != nil && constantLimit(select.limit) == nil { return nil }
         var keys: [PushdownPlan.SortKey] = []
         var hidden: [Expr] = []
-        var orderBy = select.orderBy
-        if orderBy.isEmpty {
-            if !core.groupBy.isEmpty {
-                // One database emits groups in the order of their keys (it sorts, or reads an
-                // index): merge the shards' groups the same way.
-                orderBy = core.groupBy.map { OrderingTerm($0) }
-            } else if sources.count == 1 {
-                orderBy = [OrderingTerm(.column(ColumnRef(table: sources[0].binding, sources[0].info.rowidName)))]
+        // (term, whether it names a GROUP BY term: resolved as GROUP BY resolves names).
+        var orderBy = select.orderBy.map { ($0, false) }
+        // One database emits groups in the order of their keys (it sorts, or reads an index), and
+        // reads one table in rowid order; its sorter keeps that order among rows whose ORDER BY
+        // keys tie. The shards' streams are merged the same way: after the ORDER BY keys (or
+        // alone), the group keys — or, for one table without GROUP BY, the rowid — break ties,
+        // so LIMIT keeps the rows one database keeps.
+        if !core.groupBy.isEmpty {
+            // SQLite groups in either direction, and takes the ORDER BY's directions (term by
+            // term) when both clauses have as many terms, so that its sort may serve both.
+            let follow = select.orderBy.count == core.groupBy.count
+            orderBy += core.groupBy.enumerated().map { i, g in
+                (OrderingTerm(g, ascending: follow && select.orderBy[i].ascending == false ? false : nil), true)
+            }
+        } else if sources.count == 1 {
+            // The order one database reads the table in: rowid order, or the order of the index
+            // its plan reads (index columns, then the rowid, backwards when it steps back).
+            let s = sources[0]
+            let keys = accessOrder?(s.info, !select.orderBy.isEmpty) ?? [AccessKey(column: nil, descending: false, collation: "BINARY")]
+            for k in keys {
+                var e = Expr.column(ColumnRef(table: s.binding, k.column ?? s.info.rowidName))
+                if let c = k.column, let i = s.info.columnIndex(c), s.info.columns[i].collation.uppercased() != k.collation.uppercased() {
+                    e = .collate(e, k.collation.uppercased())
+                }
+                orderBy.append((OrderingTerm(e, ascending: !k.descending), false))
             }
         }
-        for term in orderBy {
-            let isGroupTerm = select.orderBy.isEmpty && !core.groupBy.isEmpty
+        var seen: [(Expr, BuiltinCollation)] = []
+        for (term, isGroupTerm) in orderBy {
             guard let e = resolveTerm(term.expr, core.columns, orderBy: !isGroupTerm), let name = collation(e),
                   let coll = BuiltinCollation(name) else { return nil }
+            // A key already sorted on decides nothing more (and a repeated term would keep the
+            // shards' SQLite from reading an index in that order).
+            let n = normalized(e)
+            if seen.contains(where: { $0.0 == n && $0.1 == coll }) { continue }
+            seen.append((n, coll))
             let desc = term.ascending == false
             let nullsFirst = term.nulls.map { $0 == .first } ?? !desc
             hidden.append(e)
@@ -504,7 +532,7 @@ private struct Context {
     func distinctPlan(_ select: Select, _ core: SelectClause, _ shardCore: SelectClause,
                       _ broadcasts: [PushdownPlan.Broadcast], reason: String) -> PushdownPlan? {
         // Which distinct rows a LIMIT keeps without ORDER BY follows one database's scan order.
-        if select.limit != nil && select.orderBy.isEmpty { return nil }
+        if select.limit != nil && select.orderBy.isEmpty && !(sources.count == 1 && core.groupBy.isEmpty) { return nil }
         var items: [(Expr, String?)] = []
         for c in core.columns {
             guard case let .expr(e, alias) = c else { return nil }
@@ -525,13 +553,33 @@ private struct Context {
             order.append(OrderingTerm(.column(ColumnRef("c\(i)")), ascending: term.ascending, nulls: term.nulls))
         }
         var shard = Select(first: .select(shardCore))
+        var shardOrder = select.orderBy
+        var combineCore = SelectClause(distinct: true, columns: outs, from: partialsTable)
+        if sources.count == 1 && core.groupBy.isEmpty {
+            // One database keeps the first occurrence of each distinct row, in scan (rowid)
+            // order, and its sorter keeps that order among rows whose ORDER BY keys tie. So each
+            // shard sends its distinct rows with the least rowid of each, and the router orders
+            // by that rowid after the ORDER BY keys (alone without ORDER BY).
+            let rowid = Expr.column(ColumnRef(table: sources[0].binding, sources[0].info.rowidName))
+            var sc = shardCore
+            sc.distinct = false
+            // Aliases stay: a pushed-down ORDER BY may name them.
+            sc.columns = items.map { .expr($0.0, alias: $0.1) } + [.expr(.function(FunctionCall(name: "min", arguments: [rowid])), alias: nil)]
+            sc.groupBy = items.map { Context.positionSafe($0.0) }
+            shard = Select(first: .select(sc))
+            let first = "c\(items.count)"
+            decls.append(declaration(first, type: "INTEGER", collation: nil))
+            combineCore = SelectClause(distinct: false, columns: outs, from: partialsTable,
+                                       groupBy: items.indices.map { .column(ColumnRef("c\($0)")) })
+            order.append(OrderingTerm(.function(FunctionCall(name: "min", arguments: [.column(ColumnRef(first))]))))
+            shardOrder.append(OrderingTerm(.literal(.number(String(items.count + 1)))))
+        }
         if let l = constantLimit(select.limit), let lim = l.1, !order.isEmpty || select.orderBy.isEmpty {
             // The first offset+limit distinct rows of every shard hold the first offset+limit overall.
-            shard.orderBy = select.orderBy
+            shard.orderBy = shardOrder
             shard.limit = Limit(.literal(.number(String(lim &+ l.0))), offset: nil)
         }
-        let combine = Select(first: .select(SelectClause(distinct: true, columns: outs, from: partialsTable)),
-                             orderBy: order, limit: select.limit)
+        let combine = Select(first: .select(combineCore), orderBy: order, limit: select.limit)
         return PushdownPlan(shardSelect: shard, merge: .combine(sql: combine.sql, declarations: decls),
                             hiddenColumns: 0, offset: 0, limit: nil, broadcasts: broadcasts,
                             partialAggregates: false, reason: reason)
