@@ -260,4 +260,54 @@ import LimitlessSupport
         #expect(Int((ids.last ?? 0) - (idsBefore.last ?? 0)) == acknowledged, "\(idsBefore) then \(ids)")
         #expect(zip(ids, ids.dropFirst()).allSatisfy { $1 == $0 + 1 }, "\(ids)")
     }
+
+    /// A committer dies after deciding, holding router.db's write lock; a plain write to a
+    /// standard table that was waiting for that lock gets it. Recovery must not then replay the
+    /// dead transaction's router part over the write (a lost update): either the write fails
+    /// (and the client retries) or it lands after the recovered transaction.
+    @Test func aRouterWriterWaitingOnADeadCommitterLosesNothing() throws {
+        let c = try SQLCluster()
+        #expect(try c.sql(TransactionTests.setup + """
+            SET rds_aurora.limitless_create_table_mode = 'standard';
+            CREATE TABLE std (k INTEGER PRIMARY KEY, v INTEGER);
+            INSERT INTO std VALUES (1, 0);
+            """).status == 0)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Harness.binary)
+        p.arguments = ["sql", "--db-cluster-identifier", c.id, "--output", "json"]
+        var env = ProcessInfo.processInfo.environment
+        env["LIMITLESS_HOME"] = c.h.home
+        env["LIMITLESS_FAULT"] = "stall-after-decision"
+        p.environment = env
+        let input = Pipe()
+        p.standardInput = input
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        input.fileHandleForWriting.write(Data("""
+            BEGIN;
+            UPDATE std SET v = v + 1 WHERE k = 1;
+            UPDATE acct SET balance = balance + 1;
+            COMMIT;
+
+            """.utf8))
+        try input.fileHandleForWriting.close()
+        // Wait until the committer has decided (the state says busy), then write.
+        let statePath = c.dataDirectory + "/commit.state"
+        for _ in 0..<200 {
+            let state = String(decoding: FileManager.default.contents(atPath: statePath) ?? Data(), as: UTF8.self)
+            if state.contains(" busy") { break }
+            usleep(10_000)
+        }
+        let b = try c.sql("UPDATE std SET v = v + 10 WHERE k = 1;")
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 9)
+        let v = try Self.count(c, "SELECT v FROM std;")
+        #expect(try TransactionTests.balances(c) == (1...8).map { .array([.int(Int64($0)), .int(101)]) })
+        if b.status == 0 {
+            #expect(v == .int(11), "the acknowledged write survived recovery: \(b.stdout)")
+        } else {
+            #expect(v == .int(1), "\(b.stdout)")
+        }
+    }
 }

@@ -14,6 +14,7 @@ extension ClusterEngine {
         c.attach()
         db.capture = c
         captures[id] = c
+        coordinator.guardCommits(participant: id, db: db, capture: c, inFlight: { [unowned self] in self.twoPhaseInFlight })
         return c
     }
 
@@ -113,7 +114,7 @@ extension ClusterEngine {
         // just release their locks.
         for n in shardsInTransaction {
             guard let db = shardConnections[n], db.inTransaction else { continue }
-            do { try db.control("COMMIT") } catch {
+            do { try commitGuarded(db) } catch {
                 rollbackShardTransactions()
                 throw error
             }
@@ -135,13 +136,27 @@ extension ClusterEngine {
                 throw error
             }
             for n in shardsInTransaction { if let db = shardConnections[n], db.inTransaction { try? db.control("COMMIT") } }
-            if router.inTransaction { try router.control("COMMIT") }
+            if router.inTransaction { try commitGuarded(router) }
             return
         }
         // The router has no changes of its own (or is the only one with changes): the shards
         // commit first (atomically among themselves), then the router.
         try commitShardTransactions()
-        if router.inTransaction { try router.control("COMMIT") }
+        if router.inTransaction { try commitGuarded(router) }
+    }
+
+    /// COMMIT on one connection outside the coordinator. Its commit hook refuses while a dead
+    /// committer's decision still owes the participant its part (`guardCommits`): that is a
+    /// serialization failure, which the client retries (the next statement recovers first).
+    private func commitGuarded(_ db: Database) throws(EngineError) {
+        _ = coordinator.takeRefusal()  // one an autocommit statement's hook left behind
+        do { try db.control("COMMIT") } catch {
+            if coordinator.takeRefusal() {
+                if db.inTransaction { try? db.exec("ROLLBACK") }
+                throw EngineError(CommitCoordinator.refusalMessage, code: "40001")
+            }
+            throw error
+        }
     }
 
     private func endShardTransactions() {

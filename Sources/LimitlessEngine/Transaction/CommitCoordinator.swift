@@ -234,8 +234,15 @@ final class CommitCoordinator {
     static let markerDDL = "CREATE TABLE IF NOT EXISTS limitless_applied (txid INTEGER PRIMARY KEY)"
 
     /// `LIMITLESS_FAULT=<point>` kills the process at that point, as `kill -9` would (tests only).
+    /// `stall-<point>` waits a second there first (holding every lock), so that a test can
+    /// start another process against the stalled one.
     func crashPoint(_ name: @autoclosure () -> String) {
-        if let fault, fault == name() { kill(getpid(), SIGKILL) }
+        guard let fault else { return }
+        if fault == name() { kill(getpid(), SIGKILL) }
+        if fault.hasPrefix("stall-") && fault.dropFirst(6) == name() {
+            sleep(1)
+            kill(getpid(), SIGKILL)
+        }
     }
 
     /// True when some decision may be unfinished: a committer died between deciding and
@@ -269,6 +276,75 @@ final class CommitCoordinator {
             kept.append((r.txid, r.decidedAt, try CommitCoordinator.decodeParts(r.body)))
         }
         return kept
+    }
+
+    // MARK: commits outside the coordinator
+
+    /// What a participant connection's commit hook needs (kept alive by the coordinator).
+    final class CommitGuard {
+        unowned let coordinator: CommitCoordinator
+        let participant: Int
+        let handle: OpaquePointer
+        weak var capture: RedoCapture?
+        let inFlight: () -> Bool
+        init(coordinator: CommitCoordinator, participant: Int, handle: OpaquePointer, capture: RedoCapture,
+             inFlight: @escaping () -> Bool) {
+            self.coordinator = coordinator
+            self.handle = handle
+            self.participant = participant
+            self.capture = capture
+            self.inFlight = inFlight
+        }
+    }
+    private var guards: [CommitGuard] = []
+
+    /// A committer that dies after deciding lets go of its participants' write locks before
+    /// anyone has recovered; a writer waiting for one of them (a plain write to a standard
+    /// table on router.db, a shard write whose check ran while a recoverer held the commit lock)
+    /// then gets it and writes over the state recovery has yet to change — and recovery, replaying
+    /// later, would write over that (an acknowledged update lost). So every commit of
+    /// `participant`'s connection made outside the coordinator first checks, holding the write
+    /// lock, that no kept decision still owes this participant its part; one that does turns
+    /// the commit into a rollback (the next statement recovers, the client retries).
+    func guardCommits(participant: Int, db: Database, capture: RedoCapture, inFlight: @escaping () -> Bool) {
+        let g = CommitGuard(coordinator: self, participant: participant, handle: db.handle, capture: capture, inFlight: inFlight)
+        guards.append(g)
+        sqlite3_commit_hook(db.handle, { ctx in
+            guard let ctx else { return 0 }
+            let g = Unmanaged<CommitGuard>.fromOpaque(ctx).takeUnretainedValue()
+            if g.inFlight() { return 0 }               // the coordinator's own participant commit
+            if g.capture?.isEmpty ?? false { return 0 }  // nothing written
+            // Only a write to the participant's own database (not TEMP, not rds_aurora's views).
+            if sqlite3_txn_state(g.handle, "main") != SQLITE_TXN_WRITE { return 0 }
+            if !g.coordinator.owesPart(to: g.participant) { return 0 }
+            g.coordinator.refusedCommit = true
+            return 1
+        }, Unmanaged.passUnretained(g).toOpaque())
+    }
+
+    /// Set when a commit hook refused a commit (SQLite reports it as a bare "constraint
+    /// failed"); `takeRefusal` tells the commit path, which reports a serialization failure.
+    private var refusedCommit = false
+
+    func takeRefusal() -> Bool {
+        defer { refusedCommit = false }
+        return refusedCommit
+    }
+
+    static let refusalMessage = "could not serialize access: a distributed transaction left unfinished by another process must be completed first; retry the transaction"
+
+    /// Whether a kept decision includes `participant` without its marker there. One `pread`
+    /// while the state is idle. Called holding the participant's write lock, so no live
+    /// committer can be between deciding and committing it: what is owed was left by a dead
+    /// one (or by a participant commit that failed and awaits recovery).
+    func owesPart(to participant: Int) -> Bool {
+        if readState() == .idle { return false }
+        guard let records = try? log.scan().records else { return true }
+        for r in records where !r.body.isEmpty {
+            guard let parts = try? CommitCoordinator.decodeParts(r.body) else { return true }
+            if parts.contains(where: { $0.id == participant }) && !hasMarker(txid: r.txid, participant: participant) { return true }
+        }
+        return false
     }
 
     /// Whether participant `participant` carries the marker of transaction `txid`.
