@@ -37,6 +37,7 @@ extension ClusterEngine {
     /// Before a statement reads anything: finish what a dead committer left decided, so the
     /// statement sees it (and `shardTransactionStarted` rarely has to refuse).
     func recoverBeforeStatement() throws(EngineError) {
+        coordinator.shardsJustCommitted = false
         guard shardsInTransaction.isEmpty, try coordinator.hasPendingDecisions() else { return }
         try coordinator.recover()
     }
@@ -95,6 +96,7 @@ extension ClusterEngine {
         if twoPhaseInFlight { return }
         defer { endShardTransactions() }
         let parts = participants(includeRouter: false)
+        coordinator.shardsJustCommitted = false
         do throws(EngineError) {
             for p in parts { try checkFault(shard: p.id, operation: "commit") }
         } catch {
@@ -120,6 +122,9 @@ extension ClusterEngine {
             }
             if parts.count == 1 && parts[0].id == n { db.syncWAL() }
         }
+        // When the router's own commit drives this (xSync), its commit hook runs next: the
+        // shards are committed, so it must not refuse.
+        coordinator.shardsJustCommitted = !parts.isEmpty
     }
 
     /// Commits the router's and the shards' open transactions as one transaction.

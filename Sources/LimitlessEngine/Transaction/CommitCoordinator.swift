@@ -313,6 +313,12 @@ final class CommitCoordinator {
             guard let ctx else { return 0 }
             let g = Unmanaged<CommitGuard>.fromOpaque(ctx).takeUnretainedValue()
             if g.inFlight() { return 0 }               // the coordinator's own participant commit
+            if g.participant == 0 && g.coordinator.shardsJustCommitted {
+                // The router's commit drove the shards' (virtual-table xSync), which are
+                // committed already: refusing now would report a failure for them.
+                g.coordinator.shardsJustCommitted = false
+                return 0
+            }
             if g.capture?.isEmpty ?? false { return 0 }  // nothing written
             // Only a write to the participant's own database (not TEMP, not rds_aurora's views).
             if sqlite3_txn_state(g.handle, "main") != SQLITE_TXN_WRITE { return 0 }
@@ -321,6 +327,10 @@ final class CommitCoordinator {
             return 1
         }, Unmanaged.passUnretained(g).toOpaque())
     }
+
+    /// Set by the engine when shards committed outside a router commit that may follow at
+    /// once (virtual-table xSync); cleared before each statement.
+    var shardsJustCommitted = false
 
     /// Set when a commit hook refused a commit (SQLite reports it as a bare "constraint
     /// failed"); `takeRefusal` tells the commit path, which reports a serialization failure.
