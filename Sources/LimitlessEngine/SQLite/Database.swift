@@ -133,9 +133,14 @@ final class Database {
 
     /// Makes what this connection committed durable: `fdatasync` of its write-ahead log, what
     /// SQLite does at commit with synchronous=FULL. For connections that commit with NORMAL.
+    /// A sync that fails leaves a commit that may not survive a power cut, and a later sync
+    /// cannot be trusted to cover it: like PostgreSQL's PANIC on a failed fsync, the process
+    /// stops before the commit is acknowledged.
     func syncWAL() {
         if walDescriptor < 0 { walDescriptor = open(path + "-wal", O_RDWR | O_CLOEXEC) }
-        if walDescriptor >= 0 { fdatasync(walDescriptor) }
+        if walDescriptor >= 0 && fdatasync(walDescriptor) == 0 { return }
+        Console.err("limitless: PANIC: could not sync \(path)-wal: \(String(cString: strerror(errno)))\n")
+        abort()
     }
 
     /// Runs a statement prepared once and kept for the connection's life.
@@ -205,6 +210,10 @@ final class Database {
                 return EngineError("new row violates check constraint (\(message))", code: "23514")
             case SQLITE_CONSTRAINT_FOREIGNKEY:
                 return EngineError(message, code: "23503")
+            case SQLITE_CONSTRAINT | (3 << 8):   // SQLITE_CONSTRAINT_COMMITHOOK
+                // The commit hook refused: a dead committer's decision still owes this participant
+                // its part (CommitCoordinator); the client retries once recovery has run.
+                return EngineError(CommitCoordinator.refusalMessage, code: "40001")
             default:
                 if message.contains("UNIQUE constraint failed") {
                     return EngineError("duplicate key value violates unique constraint (\(message))", code: "23505")

@@ -187,6 +187,11 @@ final class DecisionLog {
     /// a failed sync).
     func write(_ record: Record, at offset: Int, wipeOnFailure: Bool = true,
                beforeSync: () -> Bool = { false }) throws(EngineError) -> Int {
+        // The body's length is a 32-bit field: a bigger decision could not be read back.
+        guard record.body.count <= Int(UInt32.max) else {
+            throw EngineError("a transaction's changes are too big to commit across shards (\(record.body.count) bytes of redo; at most 4 GiB)",
+                              code: "54000")
+        }
         let bytes = DecisionLog.encode(record)
         var written = 0
         while written < bytes.count {
