@@ -308,6 +308,7 @@ import LimitlessSupport
             #expect(v == .int(11), "the acknowledged write survived recovery: \(b.stdout)")
         } else {
             #expect(v == .int(1), "\(b.stdout)")
+            #expect(b.stdout.contains("\"40001\""), "a refused write asks for a retry: \(b.stdout)")
         }
     }
 }

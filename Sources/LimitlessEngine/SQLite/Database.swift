@@ -215,6 +215,10 @@ final class Database {
                 // its part (CommitCoordinator); the client retries once recovery has run.
                 return EngineError(CommitCoordinator.refusalMessage, code: "40001")
             default:
+                // SQLite's bare "constraint failed" for a commit the hook refused: the same.
+                if message == "constraint failed" {
+                    return EngineError(CommitCoordinator.refusalMessage, code: "40001")
+                }
                 if message.contains("UNIQUE constraint failed") {
                     return EngineError("duplicate key value violates unique constraint (\(message))", code: "23505")
                 }
