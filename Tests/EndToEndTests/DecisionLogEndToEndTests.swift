@@ -113,7 +113,8 @@ import LimitlessSupport
         #expect(try Self.count(c, "SELECT group_concat(id) FROM (SELECT id FROM big ORDER BY id);") == .string("5,6,7,8"))
     }
 
-    /// Killed inside the forget step (every 64th transaction id): before the record at offset
+    /// Killed inside the forget step (every 64th transaction id here, through
+    /// LIMITLESS_FORGET_EVERY): before the record at offset
     /// 0, between its write and its sync, after it. Every account moves together, nothing is
     /// replayed twice (also after a power cut), and the ids keep rising.
     @Test(arguments: ["forget-before-record", "forget-before-sync", "forget-after-record"])
@@ -121,7 +122,7 @@ import LimitlessSupport
         let c = try SQLCluster()
         #expect(try c.sql(TransactionTests.setup).status == 0)
         let updates = String(repeating: "UPDATE acct SET balance = balance + 1;\n", count: 70)
-        let r = try c.sql(updates, env: ["LIMITLESS_FAULT": point])
+        let r = try c.sql(updates, env: ["LIMITLESS_FAULT": point, "LIMITLESS_FORGET_EVERY": "64"])
         #expect(r.status == 9, "killed at \(point): \(r.stderr)")
         let state = String(decoding: FileManager.default.contents(atPath: c.dataDirectory + "/commit.state") ?? Data(), as: UTF8.self)
         #expect(state.contains(" busy"), "\(state)")
@@ -219,6 +220,7 @@ import LimitlessSupport
             var env = ProcessInfo.processInfo.environment
             env["LIMITLESS_HOME"] = c.h.home
             env.removeValue(forKey: "LIMITLESS_FAULT")
+            env["LIMITLESS_FORGET_EVERY"] = "64"   // the 80 updates cross a forget
             p.environment = env
             p.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: input))
             p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
