@@ -47,24 +47,8 @@ import LimitlessSupport
         try c.lines(query).first?["rows"]?.arrayValue?.first?.arrayValue?.first
     }
 
-    /// The transaction ids of the log's records, read from the file (magic, length, id; the
-    /// log ends where the magic or increasing ids stop).
-    static func logTxids(_ c: SQLCluster) -> [UInt64] {
-        guard let data = FileManager.default.contents(atPath: c.dataDirectory + "/decisions.log") else { return [] }
-        let bytes = [UInt8](data)
-        func word(_ at: Int, _ width: Int) -> UInt64 {
-            (0..<width).reduce(UInt64(0)) { $0 | UInt64(bytes[at + $1]) << (8 * UInt64($1)) }
-        }
-        var at = 0
-        var ids: [UInt64] = []
-        while at + 32 <= bytes.count, Array(bytes[at..<(at + 4)]) == Array("LDEC".utf8) {
-            let n = Int(word(at + 4, 4)), txid = word(at + 8, 8)
-            if let last = ids.last, txid <= last { break }
-            ids.append(txid)
-            at += 32 + n
-        }
-        return ids
-    }
+    /// The transaction ids of the log's records.
+    static func logTxids(_ c: SQLCluster) -> [UInt64] { c.logRecords().map(\.txid) }
 
     /// Plays a power cut for `commit.state`: a state written in another boot.
     static func stateFromAnotherBoot(_ c: SQLCluster) throws {

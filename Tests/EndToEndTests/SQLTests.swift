@@ -49,25 +49,28 @@ struct SQLCluster {
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// How many commit decisions `decisions.log` keeps (records with participants), read from
-    /// the file's layout: magic "LDEC", body length (4 bytes), transaction id (8), time (8), body,
-    /// checksum (8); the log ends where the magic or increasing ids stop.
-    func keptDecisions() -> Int {
-        guard let data = FileManager.default.contents(atPath: dataDirectory + "/decisions.log") else { return -1 }
+    /// The records of `decisions.log` (transaction id, body length), read from the file's
+    /// layout: magic "LDEC", body length (4 bytes), transaction id (8), time (8), body, checksum
+    /// (8); the log ends where the magic or increasing ids stop.
+    func logRecords() -> [(txid: UInt64, length: Int)] {
+        guard let data = FileManager.default.contents(atPath: dataDirectory + "/decisions.log") else { return [] }
         let bytes = [UInt8](data)
         func word(_ at: Int, _ width: Int) -> UInt64 {
             (0..<width).reduce(UInt64(0)) { $0 | UInt64(bytes[at + $1]) << (8 * UInt64($1)) }
         }
-        var at = 0, kept = 0, last: UInt64? = nil
+        var at = 0
+        var records: [(txid: UInt64, length: Int)] = []
         while at + 32 <= bytes.count, Array(bytes[at..<(at + 4)]) == Array("LDEC".utf8) {
             let n = Int(word(at + 4, 4)), txid = word(at + 8, 8)
-            if let last, txid <= last { break }
-            if n > 0 { kept += 1 }
-            last = txid
+            if let last = records.last, txid <= last.txid { break }
+            records.append((txid, n))
             at += 32 + n
         }
-        return kept
+        return records
     }
+
+    /// How many commit decisions `decisions.log` keeps (records with participants).
+    func keptDecisions() -> Int { logRecords().filter { $0.length > 0 }.count }
 
     func counts(_ table: String) throws -> [Int] {
         try shardFiles.map { Int(try direct($0, "SELECT count(*) FROM \(table)")) ?? -1 }
