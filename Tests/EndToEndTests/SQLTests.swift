@@ -116,6 +116,19 @@ let shardedT = """
         #expect(q[0]["rows"] == .array([.array([.int(4)])]))
     }
 
+    /// The hash ranges are read from router.db on first use; when they are missing or cannot be
+    /// read, rows are never placed by guess (every key on shard 1): the process stops, naming
+    /// the cause, and no shard gets the row.
+    @Test func unreadableHashRangesStopRatherThanMisplaceRows() throws {
+        let c = try SQLCluster()
+        #expect(try c.sql(shardedT).status == 0)
+        _ = try c.direct(c.dataDirectory + "/router.db", "ALTER TABLE limitless_ranges RENAME TO limitless_ranges_gone")
+        let r = try c.sql("INSERT INTO t VALUES (5, 'five');")
+        #expect(r.status == 2, "\(r.stdout) \(r.stderr)")
+        #expect(r.stderr.contains("catalog is damaged"), "\(r.stderr)")
+        #expect(try c.counts("t").allSatisfy { $0 == 0 }, "no shard got the row")
+    }
+
     @Test func referenceRowsAreOnEveryShard() throws {
         let c = try SQLCluster()
         let r = try c.sql("""

@@ -1,4 +1,7 @@
 import CSQLite
+#if canImport(Glibc)
+import Glibc
+#endif
 import LimitlessSupport
 
 /// How a table is placed.
@@ -167,13 +170,29 @@ final class Catalog {
         get {
             if let db = rangeSource {
                 rangeSource = nil
-                try? load(routerRangesOnly: db)
+                do { try load(routerRangesOnly: db) } catch {
+                    Catalog.stop("could not read the hash ranges from \(db.path): \(error.message)")   // see rangeMap
+                }
             }
             return loadedRangeMaps
         }
         set { loadedRangeMaps = newValue }
     }
     private var loadedRangeMaps: [Int64: RangeMap] = [:]
+
+    /// The ranges of collocation group `id`, which every sharded table has. Without them every
+    /// key would be placed on shard 1 — rows written to the wrong shard, reads that miss them —
+    /// so a catalog that lacks them (damaged) stops the process instead, naming the cause (what
+    /// it had not committed rolls back).
+    func rangeMap(_ id: Int64) -> RangeMap {
+        if let map = rangeMaps[id] { return map }
+        Catalog.stop("router.db has no hash ranges for collocation group \(id)")
+    }
+
+    static func stop(_ why: String) -> Never {
+        Console.err("limitless: the shard group's catalog is damaged: \(why)\n")
+        exit(2)
+    }
     private var rangeSource: Database?
 
     func table(_ name: String) -> TableInfo? { tables[name.lowercased()] }

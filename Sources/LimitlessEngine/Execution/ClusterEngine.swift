@@ -239,7 +239,7 @@ public final class ClusterEngine {
     /// ('a' and 'A' under NOCASE) land on one shard, where its UNIQUE index sees both, as one
     /// database's would.
     func shard(forKey key: [SQLValue], of info: TableInfo) -> Int {
-        guard let map = catalog.rangeMaps[info.collocationID] else { return 1 }
+        let map = catalog.rangeMap(info.collocationID)
         if info.keyFolds.isEmpty { return map.shard(for: PlacementHash.hash(key)) }
         var folded = key
         for (i, fold) in info.keyFolds.enumerated() where i < folded.count {
