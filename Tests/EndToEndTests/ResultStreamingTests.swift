@@ -172,24 +172,10 @@ import Glibc
             INSERT INTO t VALUES \(values);
             """)
         #expect(setup.status == 0, "\(setup.stderr)")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Harness.binary)
-        p.arguments = ["sql", "--db-cluster-identifier", c.id, "--output", "csv", "-c", query, "-c", "SELECT 'not reached'"]
-        var env = ProcessInfo.processInfo.environment
-        env["LIMITLESS_HOME"] = c.h.home
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        Thread.sleep(forTimeInterval: 1.5)
-        let sent = Date()
-        kill(p.processIdentifier, SIGINT)
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(Date().timeIntervalSince(sent) < 10)
-        #expect(p.terminationStatus == 130)
+        let r = try c.interrupted(["--output", "csv", "-c", query, "-c", "SELECT 'not reached'"], after: 1.5)
+        let (stdout, stderr) = (r.stdout, r.stderr)
+        #expect(r.secondsAfterSignal < 10)
+        #expect(r.status == 130)
         #expect(stderr.contains("canceling statement due to user request"))
         #expect(!stdout.contains("not reached"))
         #expect(stdout.hasPrefix("k,k\n"))

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 import LimitlessSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A cluster with a shard group, ready for `limitless sql`.
 struct SQLCluster {
@@ -47,6 +50,30 @@ struct SQLCluster {
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Runs `limitless sql` with `arguments`, sends it Ctrl-C (SIGINT) after `after` seconds and
+    /// waits for it: its output, exit status, and how long it took to end after the signal.
+    func interrupted(_ arguments: [String], after: Double, env extra: [String: String] = [:]) throws
+        -> (stdout: String, stderr: String, status: Int32, secondsAfterSignal: Double) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Harness.binary)
+        p.arguments = ["sql", "--db-cluster-identifier", id] + arguments
+        var env = ProcessInfo.processInfo.environment
+        env["LIMITLESS_HOME"] = h.home
+        for (k, v) in extra { env[k] = v }
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        Thread.sleep(forTimeInterval: after)
+        let sent = Date()
+        kill(p.processIdentifier, SIGINT)
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return (stdout, stderr, p.terminationStatus, Date().timeIntervalSince(sent))
     }
 
     /// The records of `decisions.log` (transaction id, body length), read from the file's
