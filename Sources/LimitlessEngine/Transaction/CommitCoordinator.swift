@@ -356,12 +356,11 @@ final class CommitCoordinator {
     /// one (or by a participant commit that failed and awaits recovery).
     func owesPart(to participant: Int) -> Bool {
         if readState() == .idle { return false }
-        guard let records = try? log.scan().records else { return true }
-        for r in records where !r.body.isEmpty {
-            guard let parts = try? CommitCoordinator.decodeParts(r.body) else { return true }
-            if parts.contains(where: { $0.id == participant }) && !hasMarker(txid: r.txid, participant: participant) { return true }
+        // A log or decision that cannot be read counts as owing: the commit is refused.
+        guard let kept = try? keptDecisions() else { return true }
+        return kept.contains { d in
+            d.parts.contains { $0.id == participant } && !hasMarker(txid: d.txid, participant: participant)
         }
-        return false
     }
 
     /// Whether participant `participant` carries the marker of transaction `txid`.
