@@ -216,6 +216,7 @@ public enum ManPages {
             (Roff.bold("NO_COLOR"), "When set to anything but the empty string, the interactive `sql` shell and `--color auto` print no colours."),
             (Roff.bold("PAGER"), "The interactive `sql` shell pages results taller than the terminal through this command (`less -S` when unset and available; no paging when set but empty)."),
             (Roff.bold("EDITOR"), "The editor `\\e` opens in the interactive `sql` shell (`VISUAL` is preferred when set; `vi` otherwise)."),
+            (Roff.bold("TMPDIR"), "Where `sql` keeps a big result it must hold whole before printing it (the aligned table and JSON line formats) in an unlinked temporary file, past 4 MiB; `/tmp` when unset."),
         ])
         s += [section("FILES")]
         s += paragraphs(["Everything lives under `$LIMITLESS_HOME`. Folders are created with mode 0700 and files with mode 0600; each file is replaced atomically (written, synced, renamed) while an exclusive lock is held on `.lock`. Identifiers are stored in lower case, as RDS does."])
@@ -223,7 +224,7 @@ public enum ManPages {
             (Roff.italic("$LIMITLESS_HOME") + Roff.literal("/.lock"), "The lock file taken around every read-modify-write of the metadata."),
             (Roff.italic("$LIMITLESS_HOME") + Roff.literal("/clusters/ID/cluster.json"), "A cluster: its DBCluster structure as aws shows it, the request parameters that have no place in it, and the master password as a salted PBKDF2-SHA256 hash (never the password)."),
             (Roff.italic("$LIMITLESS_HOME") + Roff.literal("/clusters/ID/shard-group.json"), "The cluster's shard group: its DBShardGroup structure and the number of shards and routers."),
-            (Roff.italic("$LIMITLESS_HOME") + Roff.literal("/clusters/ID/data/"), "The shard group's storage: `router.db` (catalog, reference and standard tables) and `shard-01.db` up to `shard-NN.db`."),
+            (Roff.italic("$LIMITLESS_HOME") + Roff.literal("/clusters/ID/data/"), "The shard group's storage: `router.db` (catalog, reference and standard tables), `shard-01.db` up to `shard-NN.db`, and `decisions.log` with `commit.state` (the commit decisions of transactions that changed several places)."),
             (Roff.italic("$LIMITLESS_HOME") + Roff.literal("/snapshots/SNAPSHOT-ID/"), "A copy of a cluster's folder kept by `delete-db-cluster --final-db-snapshot-identifier`."),
             (Roff.italic("$LIMITLESS_HOME") + Roff.literal("/history"), "The interactive `sql` shell's line history."),
         ])
