@@ -258,7 +258,7 @@ final class PlainDatabase {
                 }
                 var planned: Set<Int>? = nil
                 for line in lines.map({ $0.trimmingCharacters(in: .whitespaces) }) {
-                    if line.hasPrefix("->  Distributed Scan") { planned = nil }
+                    if line.hasPrefix("->  Distributed Scan") || line.hasPrefix("->  Distributed Copy") { planned = nil }
                     if line.hasPrefix("Shard: ") || line.hasPrefix("Shards: "), !line.hasPrefix("Shard: chosen"), !line.hasPrefix("Shards: all") {
                         let list = line.split(separator: ":", maxSplits: 1)[1].split(separator: "(")[0]
                         planned = Set(list.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) })

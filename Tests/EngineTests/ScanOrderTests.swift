@@ -82,6 +82,79 @@ import Testing
         }
     }
 
+    /// The router's scans (tier 3) too: where one database would read a table through an index,
+    /// the shards' rows reach the router in that index's order, so group_concat, a LIMIT in a
+    /// subquery and the row order of a join match it.
+    @Test func routerScansReadThroughAnIndexKeepIndexOrder() throws {
+        let (f, plain) = try setUp()
+        let indexes = "CREATE INDEX t_g ON t(g); CREATE INDEX t_ax ON t(a DESC, x COLLATE NOCASE);"
+        try f.run(indexes)
+        try plain.exec(indexes)
+        let other = "CREATE TABLE u (k INTEGER NOT NULL, v TEXT); INSERT INTO u VALUES (1, 'p'), (2, 'q'), (3, 'r'), (9, 's');"
+        try f.run("SET rds_aurora.limitless_create_table_shard_key = '{\"k\"}';")
+        try f.run(other)
+        try plain.exec(other)
+        for sql in ["SELECT group_concat(x) FROM t WHERE g > 1",
+                    "SELECT group_concat(id || x, ';') FROM t WHERE a = 1",
+                    "SELECT a, group_concat(x) FROM t WHERE g >= 2 GROUP BY a",
+                    "SELECT group_concat(x || v) FROM t JOIN u ON u.k = t.g WHERE t.g > 1",
+                    "SELECT k, (SELECT x FROM t WHERE g > u.k LIMIT 1) FROM u",
+                    "SELECT v, (SELECT group_concat(id) FROM t WHERE a = u.k) FROM u",
+                    "SELECT * FROM (SELECT id, x FROM t WHERE g > 1 LIMIT 3) JOIN u ON u.k < 3 ORDER BY v"] {
+            #expect(try f.engine.explainLines(sql).first == "Router Execution", "\(sql)")
+            let got = try rows(f, sql).map(DifferentialTests.key)
+            let expected = try plain.query(sql).map(DifferentialTests.key)
+            #expect(got == expected, "\(sql)")
+        }
+    }
+
+    /// Where the answer depends on the join's order too (group_concat over a join, a window
+    /// over rows in read order, a LIMIT on a join), the router runs the statement over copies
+    /// of the tables with their indexes, so SQLite plans the loops as one database does; the
+    /// copies are gone afterwards.
+    @Test func orderDependentJoinsRunOverCopiesAsOneDatabase() throws {
+        let (f, plain) = try setUp()
+        let setup = """
+        CREATE INDEX t_ga ON t(g DESC, a);
+        SET rds_aurora.limitless_create_table_shard_key = '{"k"}';
+        CREATE TABLE u (k INTEGER NOT NULL, b INTEGER, v TEXT);
+        CREATE INDEX u_bv ON u(b DESC, v);
+        INSERT INTO u VALUES (1, 2, 'p'), (2, 1, 'q'), (3, 2, 'r'), (9, 1, 's'), (4, 5, 'p'), (6, 1, 'q');
+        """
+        try f.run(setup)
+        try plain.exec(setup.split(separator: "\n").filter { !$0.hasPrefix("SET") }.joined(separator: "\n"))
+        let queries = ["SELECT u.b, group_concat(t.id) FROM t JOIN u ON t.a = u.b GROUP BY u.b",
+                       "SELECT u.v, group_concat(t.x, '') FROM u JOIN t ON t.g = u.b GROUP BY u.v",
+                       "SELECT t.id, u.k, row_number() OVER () FROM t JOIN u ON t.a = u.b",
+                       "SELECT t.id, u.k FROM t JOIN u ON t.a = u.b LIMIT 5",
+                       "WITH j AS (SELECT t.id, u.v FROM t, u WHERE t.g = u.b) SELECT group_concat(id || v) FROM j"]
+        for sql in queries {
+            let got = try rows(f, sql).map(DifferentialTests.key)
+            let expected = try plain.query(sql).map(DifferentialTests.key)
+            #expect(got == expected, "\(sql)")
+        }
+        let plan = try f.engine.explainLines(queries[0])
+        #expect(plan.first == "Router Execution")
+        #expect(plan.contains("  ->  Distributed Copy of t (sharded by id)"))
+        #expect(plan.contains("  ->  Distributed Copy of u (sharded by k)"))
+        // Without an order-dependent part the router reads the shards through scans.
+        #expect(!(try f.engine.explainLines("SELECT u.b, count(t.id) FROM t JOIN u ON t.a = u.b GROUP BY u.b")).contains { $0.contains("Copy") })
+        #expect(try rows(f, "SELECT count(*) FROM sqlite_temp_schema") == [[.integer(0)]])
+        #expect(try rows(f, "SELECT count(*) FROM u") == [[.integer(6)]])
+    }
+
+    /// A statement over copies that fails part-way leaves no copy behind to hide the table
+    /// from the next statement.
+    @Test func aFailingStatementOverCopiesLeavesNoCopy() throws {
+        let (f, _) = try setUp()
+        #expect(throws: EngineError.self) {
+            try f.engine.execute("SELECT group_concat(x) FROM t WHERE abs(-9223372036854775807 - 1 + 0 * id) > 0")
+        }
+        try f.run("INSERT INTO t VALUES (20, 9, 9, 'zz')")
+        #expect(try rows(f, "SELECT count(*) FROM sqlite_temp_schema") == [[.integer(0)]])
+        #expect(try rows(f, "SELECT group_concat(x) FROM t WHERE id = 20") == [[.text("zz")]])
+    }
+
     @Test func accessOrderReadsSQLitesPlan() {
         #expect(AccessOrder.path("SCAN t") == .rowid)
         #expect(AccessOrder.path("SEARCH t USING INTEGER PRIMARY KEY (rowid>?)") == .rowid)

@@ -7,13 +7,26 @@ extension ClusterEngine {
     /// indexes, and without statistics SQLite plans alike whatever the rows. Nil when unknown.
     /// `ordered`: the statement has an ORDER BY (only then may SQLite read an index backwards).
     func accessOrder(_ sql: String, table: TableInfo, ordered: Bool) -> [AccessKey]? {
+        readOrder(sql, table: table, ordered: ordered, unsorted: false)
+    }
+
+    /// The order a virtual-table scan's `probe` reads the table in (see
+    /// VirtualTable/ScanOrder.swift). `sorted`: the probe has a GROUP BY or ORDER BY, and the
+    /// answer is nil unless one database would give it without a sorting step.
+    func scanReadOrder(_ probe: String, table: TableInfo, sorted: Bool) -> [AccessKey]? {
+        readOrder(probe, table: table, ordered: sorted, unsorted: sorted)
+    }
+
+    private func readOrder(_ sql: String, table: TableInfo, ordered: Bool, unsorted: Bool) -> [AccessKey]? {
         guard let db = try? shard(1) else { return nil }
         // A table without any index (its own, or one a PRIMARY KEY or UNIQUE makes) is read in
-        // rowid order: no need to ask SQLite for a plan.
+        // rowid order: no need to ask SQLite for a plan (unless it must say whether it sorts).
         let rowid = [AccessKey(column: nil, descending: false, collation: "BINARY")]
-        guard let any = try? db.query("SELECT 1 FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? COLLATE NOCASE LIMIT 1",
-                                      [.text(table.name)]) else { return nil }
-        if any.isEmpty { return rowid }
+        if !unsorted {
+            guard let any = try? db.query("SELECT 1 FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? COLLATE NOCASE LIMIT 1",
+                                          [.text(table.name)]) else { return nil }
+            if any.isEmpty { return rowid }
+        }
         // Prepared apart from the connection's statement cache: each text is asked once.
         func texts(_ q: String, column: Int32) -> [String]? {
             guard let s = try? db.prepare(q) else { return nil }
@@ -24,6 +37,7 @@ extension ClusterEngine {
             return out
         }
         guard let details = texts("EXPLAIN QUERY PLAN " + sql, column: 3) else { return nil }
+        if unsorted && details.contains(where: { $0.hasPrefix("USE TEMP B-TREE") }) { return nil }
         var backward = false
         // An index is read backwards only to serve an ORDER BY; the bytecode says whether it is.
         if ordered, details.contains(where: { AccessOrder.after(" USING ", in: $0) != nil }),

@@ -66,6 +66,8 @@ public final class ClusterEngine {
     var captured: [[SQLValue]] = []
     /// The error a virtual-table callback raised, with its SQLSTATE (SQLite keeps only the text).
     var pendingError: EngineError?
+    /// Router copies (RouterCopy.swift) a statement could not drop: dropped before the next.
+    var staleRouterCopies: [String] = []
     /// PostgreSQL semantics: after an error inside BEGIN … COMMIT, everything but the end of the
     /// block fails, and COMMIT rolls back.
     public private(set) var transactionFailed = false
@@ -336,6 +338,7 @@ public final class ClusterEngine {
 
     /// Runs one statement. Returns nil for an empty statement (only comments or `;`).
     public func execute(_ sql: String) throws(EngineError) -> StatementResult? {
+        if !staleRouterCopies.isEmpty { dropRouterCopies(staleRouterCopies) }
         // Tier-1 SELECTs whose shape was seen before skip the general path's scans and parse.
         if let r = try fastSelect(sql) {
             if explicitTransaction { blockRanQuery = true }
@@ -465,6 +468,7 @@ public final class ClusterEngine {
                     // partial sums add them in another. The router reads them in that order.
                 }
             }
+            if let tables = routerCopyTables(forStatement: sql, toks) { return try runOnRouterOverCopies(sql, toks, tables) }
             return try runOnRouter(sql, toks)
         case "INSERT", "REPLACE":
             if catalog.tables.isEmpty { return try runOnRouter(sql, toks) }
@@ -498,6 +502,9 @@ public final class ClusterEngine {
                 return try writeReturning(sql, toks: all, info: info, returning: ret, verb: word)
             }
             return try runOnRouter(sql, toks)
+        case "WITH":
+            if let tables = routerCopyTables(forStatement: sql, toks) { return try runOnRouterOverCopies(sql, toks, tables) }
+            return try runOnRouter(sql, toks)
         default: return try runOnRouter(sql, toks)
         }
     }
@@ -511,7 +518,9 @@ public final class ClusterEngine {
     }
 
     /// Runs a statement on the router connection, where distributed tables are virtual tables.
-    func runOnRouter(_ sql: String, _ toks: [Token]) throws(EngineError) -> StatementResult {
+    /// `fill` runs once the statement's snapshot is taken, before its first step (it fills the
+    /// copies of RouterCopy.swift).
+    func runOnRouter(_ sql: String, _ toks: [Token], fill: (() throws(EngineError) -> Void)? = nil) throws(EngineError) -> StatementResult {
         try refreshCatalogViewsIfNeeded(sql)
         pendingError = nil
         let stmt = try router.prepare(sql)
@@ -536,6 +545,7 @@ public final class ClusterEngine {
         let snapshot = needsSnapshot ? try beginReadSnapshot() : []
         defer { endReadSnapshot(snapshot) }
         do throws(EngineError) {
+            try fill?()
             while try stmt.step() {
                 if !columns.isEmpty { out.add(stmt.row()) }
             }

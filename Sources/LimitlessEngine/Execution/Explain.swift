@@ -159,39 +159,51 @@ extension ClusterEngine {
             out.append("\u{1}pushdown")
         case .standardOnly, .router:
             out.append(plan.tier.isRouter ? "Router Execution" : "Standard Tables Only (router)")
+            if !plan.copies.isEmpty {
+                out.append("  Read Order: as one database's plan (the answer depends on it): the router runs the statement over copies")
+                for scan in plan.copies { out += scanLines(scan, pad: "  ", what: "Distributed Copy of", shardPlans: shardPlans) }
+            }
             var depth: [Int: Int] = [0: 0]
             for step in plan.steps {
                 let d = (depth[step.parent] ?? 0) + 1
                 depth[step.id] = d
                 let pad = String(repeating: "  ", count: d)
                 guard let scan = step.scan else { out.append(pad + "->  " + step.detail); continue }
-                let name = scan.alias.lowercased() == scan.table.name.lowercased() ? scan.table.name : "\(scan.table.name) \(scan.alias)"
-                let inner = pad + "      "
-                switch scan.table.placement {
-                case .reference:
-                    out.append(pad + "->  Distributed Scan on \(name) (reference)")
-                default:
-                    out.append(pad + "->  Distributed Scan on \(name) (sharded by \(scan.table.shardKey.joined(separator: ", ")))")
-                }
-                if let shards = scan.shards {
-                    out.append(inner + "Task Count: \(shards.count)")
-                    if scan.table.placement == .sharded && !scan.keyPinned {
-                        out.append(inner + "Shards: all \(shards.count) (shard key not pinned)")
-                    } else {
-                        let list = shards.map(String.init).joined(separator: ", ")
-                        out.append(inner + (shards.count == 1 ? "Shard: " : "Shards: ") + list + (scan.reason.map { " (\($0))" } ?? ""))
-                    }
-                } else {
-                    out.append(inner + "Task Count: 1 per lookup")
-                    out.append(inner + "Shard: chosen at each lookup from the key's value (\(scan.table.shardKey.joined(separator: ", ")))")
-                }
-                out.append(inner + "Remote SQL: " + scan.remoteSQL)
-                if shardPlans, let first = (scan.shards?.first ?? (scan.table.placement == .sharded ? 1 : nil)) {
-                    out += remotePlan(shard: first, sql: scan.remoteSQL, indent: inner)
-                }
-                out.append("\u{1}\(scan.table.gid)|\(scan.plan)|" + inner)
+                out += scanLines(scan, pad: pad, what: "Distributed Scan on", shardPlans: shardPlans)
             }
         }
+        return out
+    }
+
+    /// A virtual-table scan's lines: the table, its shards, the SQL sent, and a marker for
+    /// EXPLAIN ANALYZE's figures.
+    private func scanLines(_ scan: DistributedPlan.Scan, pad: String, what: String, shardPlans: Bool) -> [String] {
+        var out: [String] = []
+        let name = scan.alias.lowercased() == scan.table.name.lowercased() ? scan.table.name : "\(scan.table.name) \(scan.alias)"
+        let inner = pad + "      "
+        switch scan.table.placement {
+        case .reference:
+            out.append(pad + "->  \(what) \(name) (reference)")
+        default:
+            out.append(pad + "->  \(what) \(name) (sharded by \(scan.table.shardKey.joined(separator: ", ")))")
+        }
+        if let shards = scan.shards {
+            out.append(inner + "Task Count: \(shards.count)")
+            if scan.table.placement == .sharded && !scan.keyPinned {
+                out.append(inner + "Shards: all \(shards.count) (shard key not pinned)")
+            } else {
+                let list = shards.map(String.init).joined(separator: ", ")
+                out.append(inner + (shards.count == 1 ? "Shard: " : "Shards: ") + list + (scan.reason.map { " (\($0))" } ?? ""))
+            }
+        } else {
+            out.append(inner + "Task Count: 1 per lookup")
+            out.append(inner + "Shard: chosen at each lookup from the key's value (\(scan.table.shardKey.joined(separator: ", ")))")
+        }
+        out.append(inner + "Remote SQL: " + scan.remoteSQL)
+        if shardPlans, let first = (scan.shards?.first ?? (scan.table.placement == .sharded ? 1 : nil)) {
+            out += remotePlan(shard: first, sql: scan.remoteSQL, indent: inner)
+        }
+        out.append("\u{1}\(scan.table.gid)|\(scan.plan)|" + inner)
         return out
     }
 

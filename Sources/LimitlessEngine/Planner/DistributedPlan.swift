@@ -46,6 +46,9 @@ struct DistributedPlan {
     var tier: Tier
     var steps: [Step]
     var statement: String
+    /// The tables the router copies before running the statement over the copies (see
+    /// Execution/RouterCopy.swift); the steps then read the copies.
+    var copies: [Scan] = []
 }
 
 /// What the main query's WHERE and JOIN … ON conjuncts say about columns: equal to a constant,
@@ -88,6 +91,14 @@ extension ClusterEngine {
         try refreshCatalogViewsIfNeeded(sql)
         var routerSQL = sql
         if (word == "INSERT" || word == "REPLACE") && !catalog.tables.isEmpty { routerSQL = insertWithDefaults(sql) }
+        // Over copies, SQLite's router plan is one database's: asked with the (empty) copies made.
+        var copies: [DistributedPlan.Scan] = []
+        var made: [String] = []
+        if let tables = routerCopyTables(forStatement: sql, toks), let m = try? makeRouterCopies(tables) {
+            made = m
+            copies = tables.map(copyScan)
+        }
+        defer { dropRouterCopies(made) }
         let eqp: [[SQLValue]]
         do throws(EngineError) {
             eqp = try router.query("EXPLAIN QUERY PLAN " + routerSQL)
@@ -109,7 +120,19 @@ extension ClusterEngine {
             steps.append(step)
         }
         let touchesDistributed = sawScan || referencedTables(sql).contains { $0.placement != TablePlacement.standard }
-        return DistributedPlan(tier: touchesDistributed ? .router : .standardOnly, steps: steps, statement: sql)
+        return DistributedPlan(tier: touchesDistributed ? .router : .standardOnly, steps: steps, statement: sql, copies: copies)
+    }
+
+    /// The scan that fills a table's router copy: every row and column, from every shard that
+    /// holds rows (one copy of a reference table).
+    private func copyScan(_ info: TableInfo) -> DistributedPlan.Scan {
+        let shards = info.placement == .reference ? [referenceReadShard] : Array(1...catalog.shardCount)
+        let sql = VirtualTable.scanSelect(info, plan: "", clauses: [], multiShard: shards.count > 1) { [unowned self] in
+            self.scanReadOrder($0, table: info, sorted: $1)
+        }.sql
+        return DistributedPlan.Scan(table: info, alias: info.name, plan: "", shards: shards,
+                                    reason: info.placement == .reference ? "reference table: one copy" : nil,
+                                    keyPinned: false, remoteSQL: sql)
     }
 
     /// The statement without RETURNING and ON CONFLICT clauses (nil when it has none).
@@ -168,8 +191,9 @@ extension ClusterEngine {
         }
         // A pinned key reads one shard per lookup (an IN list is one lookup per value).
         let multi = !keyPinned && (shards.map { $0.count > 1 } ?? false)
-        let sql = VirtualTable.shardSelect(info, clauses: pushed.map(\.sql), multiShard: multi,
-                                           used: VirtualTable.splitPlan(plan).used)
+        let sql = VirtualTable.scanSelect(info, plan: plan, clauses: pushed.map(\.sql), multiShard: multi) { [unowned self] in
+            self.scanReadOrder($0, table: info, sorted: $1)
+        }.sql
         return DistributedPlan.Scan(table: info, alias: alias, plan: plan, shards: shards, reason: reason,
                                     keyPinned: keyPinned, remoteSQL: sql)
     }

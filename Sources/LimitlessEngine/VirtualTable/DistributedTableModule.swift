@@ -220,6 +220,7 @@ final class VirtualTable {
     func bestIndex(_ info: UnsafeMutablePointer<sqlite3_index_info>) -> Int32 {
         let n = Int(info.pointee.nConstraint)
         var plan: [String] = []
+        var clauses: [String] = []
         var argIndex: Int32 = 0
         // Estimates from the table's real size, so SQLite orders joins as it would for tables.
         let total = Double(max(engine.rowCount(self.info), 1))
@@ -245,6 +246,7 @@ final class VirtualTable {
             if op == SQLITE_INDEX_CONSTRAINT_EQ && !column.affinity.isNumeric && sqlite3_vtab_in(info, Int32(i), -1) != 0 { continue }
             let pushed = PushedConstraint(column: Int(c.iColumn), op: op)
             plan.append("\(pushed.column):\(op)")
+            clauses.append(quoteIdentifier(column.name) + " " + pushed.sqlOperator + (pushed.hasArgument ? " ?" : ""))
             if pushed.hasArgument {
                 argIndex += 1
                 info.pointee.aConstraintUsage[i].argvIndex = argIndex
@@ -289,11 +291,38 @@ final class VirtualTable {
         let all: UInt64 = count >= 64 ? UInt64.max : (UInt64(1) << UInt64(count)) - 1
         let used = UInt64(info.pointee.colUsed) & all
         if count < 64 && used != all { idx += ";" + String(used, radix: 16) }
+        if let order = consumableOrder(info, clauses: clauses, used: count < 64 && used != all ? used : nil) {
+            info.pointee.orderByConsumed = 1
+            idx += "|" + order.encoded
+        }
         if !idx.isEmpty {
             info.pointee.idxStr = sqliteString(idx)
             info.pointee.needToFreeIdxStr = 1
         }
         return SQLITE_OK
+    }
+
+    /// The GROUP BY or ORDER BY SQLite asks this scan for (aOrderBy), when one database would
+    /// give it by reading an index (or the rowid) for the same comparisons and columns: the scan
+    /// then gives that order too, and the router does not sort (see ScanOrder.swift).
+    func consumableOrder(_ info: UnsafeMutablePointer<sqlite3_index_info>, clauses: [String], used: UInt64?) -> ScanOrder? {
+        let n = Int(info.pointee.nOrderBy)
+        guard n > 0 else { return nil }
+        // 0: ORDER BY; 1: GROUP BY (equal values adjacent). DISTINCT forms are left to SQLite.
+        let distinct = sqlite3_vtab_distinct(info)
+        guard distinct == 0 || distinct == 1 else { return nil }
+        var terms: [ScanOrder.Term] = []
+        for j in 0..<n {
+            let o = info.pointee.aOrderBy[j]
+            guard o.iColumn >= 0, Int(o.iColumn) < self.info.columns.count else { return nil }
+            terms.append(ScanOrder.Term(column: Int(o.iColumn), descending: o.desc != 0))
+        }
+        let order = ScanOrder(grouping: distinct == 1, terms: terms)
+        let probe = VirtualTable.shardSelect(self.info, clauses: clauses, multiShard: false, used: used) + order.clause(self.info)
+        guard let gate = try? gate(1) else { return nil }
+        let locked = gate.lockIfShared()
+        defer { if locked { gate.unlock() } }
+        return engine.scanReadOrder(probe, table: self.info, sorted: true) == nil ? nil : order
     }
 
     // MARK: writes
@@ -499,12 +528,6 @@ extension VirtualTable {
     /// The SELECT a scan sends to each shard it visits, with the pushed-down comparisons
     /// (`clauses`, each `"col" op ?`); a scan of several shards asks for rowid order so the
     /// streams merge as one table's rows. EXPLAIN prints the same text.
-    /// The plan (idxStr) split into its pushed comparisons and the mask of columns read (nil: all).
-    static func splitPlan(_ plan: String) -> (constraints: Substring, used: UInt64?) {
-        guard let bar = plan.firstIndex(of: ";") else { return (plan[...], nil) }
-        return (plan[..<bar], UInt64(plan[plan.index(after: bar)...], radix: 16))
-    }
-
     static func shardSelect(_ info: TableInfo, clauses: [String], multiShard: Bool, used: UInt64? = nil) -> String {
         var sql = "SELECT " + info.rowidName
         for (i, c) in info.columns.enumerated() {
@@ -610,7 +633,10 @@ final class VirtualCursor {
     private var keptSQL = ""
     /// The last shard SQL built, for the plan, the comparisons left to the router (bit i: the
     /// i-th pushed comparison) and whether it merged several shards.
-    private var lastSQL: (plan: String, skipped: UInt64, multi: Bool, sql: String)?
+    private var lastSQL: (plan: String, skipped: UInt64, multi: Bool, sql: String, keys: [VirtualTable.MergeKey]?)?
+    /// The keys the shards' rows merge by when they come in an index's order (see
+    /// ScanOrder.swift); nil: by rowid.
+    private var mergeKeys: [VirtualTable.MergeKey]?
 
     private func returnKept() {
         for (shard, s) in kept.enumerated() {
@@ -637,7 +663,7 @@ final class VirtualCursor {
         var arg = 0
         var skipped: UInt64 = 0
         var skippedBeyond = Set<Int>()  // past the mask's 64 bits (never cached)
-        let (constraints, used) = VirtualTable.splitPlan(plan)
+        let constraints = VirtualTable.splitPlan(plan).constraints
         let items = constraints.isEmpty ? [] : constraints.split(separator: ",")
         if !items.isEmpty {
             for (n, item) in items.enumerated() {
@@ -680,6 +706,7 @@ final class VirtualCursor {
         let sql: String
         if skippedBeyond.isEmpty, let last = lastSQL, last.skipped == skipped, last.multi == (shards.count > 1), last.plan == plan {
             sql = last.sql
+            mergeKeys = last.keys
         } else {
             var clauses: [String] = []
             for (n, item) in items.enumerated() where n < 64 ? skipped & (UInt64(1) << UInt64(n)) == 0 : !skippedBeyond.contains(n) {
@@ -687,8 +714,14 @@ final class VirtualCursor {
                 let c = PushedConstraint(column: Int(parts[0])!, op: Int32(parts[1])!)
                 clauses.append(quoteIdentifier(info.columns[c.column].name) + " " + c.sqlOperator + (c.hasArgument ? " ?" : ""))
             }
-            sql = VirtualTable.shardSelect(info, clauses: clauses, multiShard: shards.count > 1, used: used)
-            lastSQL = skippedBeyond.isEmpty ? (plan, skipped, shards.count > 1, sql) : nil
+            let table = self.table
+            (sql, mergeKeys) = VirtualTable.scanSelect(info, plan: plan, clauses: clauses, multiShard: shards.count > 1) { probe, sorted in
+                guard let gate = try? table.gate(1) else { return nil }
+                let locked = gate.lockIfShared()
+                defer { if locked { gate.unlock() } }
+                return table.engine.scanReadOrder(probe, table: info, sorted: sorted)
+            }
+            lastSQL = skippedBeyond.isEmpty ? (plan, skipped, shards.count > 1, sql, mergeKeys) : nil
         }
         statementSQL = sql
         let reuse = sql == keptSQL
@@ -717,6 +750,27 @@ final class VirtualCursor {
         pick()
     }
 
+    /// The value of column `column` of the shard SELECT (0: the rowid) at shard i's current row.
+    private func headValue(_ i: Int, _ column: Int32) -> SQLValue {
+        if streaming, let h = heads?[i] {
+            if column == 0 { return .integer(h.rowids![h.row]) }
+            return h.batch!._withUnsafeGuaranteedRef { $0.value(row: h.row, column: Int(column) - 1) }
+        }
+        let locked = running.pointee != 0
+        if locked { gates[i].lock() }
+        defer { if locked { gates[i].unlock() } }
+        return SQLValue(sqliteValue: sqlite3_column_value(handles[i], column))
+    }
+
+    /// Whether shard i's current row comes before shard j's by `keys`.
+    private func before(_ i: Int, _ j: Int, _ keys: [VirtualTable.MergeKey]) -> Bool {
+        for k in keys {
+            let c = SQLiteOrder.compare(headValue(i, k.column), headValue(j, k.column), k.collation)
+            if c != 0 { return k.descending ? c > 0 : c < 0 }
+        }
+        return false
+    }
+
     /// EXPLAIN ANALYZE's counters for this scan (nil unless EXPLAIN ANALYZE is running).
     var stat: ScanStatistics?
 
@@ -735,6 +789,10 @@ final class VirtualCursor {
         let alive = self.alive
         if alive.count == 1 {
             if alive[0] { best = 0 }
+        } else if let keys = mergeKeys {
+            for i in alive.indices where alive[i] {
+                if best < 0 || before(i, best, keys) { best = i }
+            }
         } else if streaming {
             let heads = self.heads!
             for i in alive.indices where alive[i] {

@@ -1,0 +1,157 @@
+import CSQLite
+#if canImport(Glibc)
+import Glibc
+#endif
+import LimitlessSupport
+
+// Router execution over copies.
+//
+// Some answers depend on the order in which one database reads rows, not only on the rows:
+// group_concat concatenates in that order, a LIMIT without an ORDER BY that fixes every row
+// keeps the rows met first, window functions number and frame rows in it. One database reads in
+// the order its plan chose — which table outermost, which index for each. The router's SQLite
+// plans the same statement over virtual tables, whose costs are not a table's, so it may nest
+// the loops the other way; ScanOrder.swift makes each scan keep one database's order for its
+// own table, but not the join's. For such statements, when the tables are small enough, the
+// router reads copies instead: a temporary table per distributed table, made from the shard's
+// own CREATE TABLE and CREATE INDEX text and filled with the table's rows under their
+// cluster-wide rowids (one database's rowids). The statement text is unchanged — a temporary
+// table hides the main schema's table of the same name — so SQLite plans it exactly as over
+// one database (without statistics its plan depends on the schema only) and gives its answer.
+// The copies live in the router's temporary database, which spills to a file, and are dropped
+// when the statement ends.
+
+extension ClusterEngine {
+    /// The most rows (over every table copied) a statement is copied for; above it the router
+    /// reads the shards through scans (LIMITLESS_ROUTER_COPY_ROWS overrides it; 0 turns copies off).
+    static let routerCopyRows: Int64 = {
+        if let v = getenv("LIMITLESS_ROUTER_COPY_ROWS"), let n = Int64(String(cString: v)) { return n }
+        return 100_000
+    }()
+
+    /// The distributed tables a router SELECT reads through copies, or nil when it reads them
+    /// through scans: its answer cannot depend on read order, the tables are too big, or it
+    /// names a view or a temporary object (a view in the main schema would still read the
+    /// virtual tables; a temporary table of the same name would be replaced).
+    func routerCopyTables(forStatement sql: String, _ head: [Token]) -> [TableInfo]? {
+        guard ClusterEngine.routerCopyRows > 0, !catalog.tables.isEmpty, let first = head.first, first.kind == .word,
+              first.text == "SELECT" || first.text == "WITH" else { return nil }
+        let toks = Tokens.scan(sql)
+        if first.text == "WITH" && ClusterEngine.commandVerb(toks) != "SELECT" { return nil }
+        var orderSensitive = false
+        for (i, t) in toks.enumerated() where t.kind == .word {
+            switch t.text {
+            case "LIMIT", "OFFSET", "OVER":
+                orderSensitive = true
+            case "GROUP_CONCAT", "STRING_AGG":
+                if i + 1 < toks.count, toks[i + 1].kind == .punct, toks[i + 1].text == "(" { orderSensitive = true }
+            default:
+                break
+            }
+        }
+        guard orderSensitive else { return nil }
+        let tables = referencedTables(sql).filter { $0.placement != .standard }
+        guard !tables.isEmpty else { return nil }
+        var rows: Int64 = 0
+        for t in tables { rows += rowCount(t) }
+        guard rows <= ClusterEngine.routerCopyRows else { return nil }
+        guard let names = try? router.query("SELECT name FROM sqlite_schema WHERE type = 'view' UNION ALL SELECT name FROM sqlite_temp_schema")
+        else { return nil }
+        let others = Set(names.compactMap { row -> String? in
+            if case let .text(n)? = row.first { return n.lowercased() }
+            return nil
+        })
+        if toks.contains(where: { $0.isName && others.contains($0.text.lowercased()) }) { return nil }
+        if tables.contains(where: { others.contains($0.name.lowercased()) }) { return nil }
+        return tables
+    }
+
+    /// The shard a table's copy is read from first (its schema is asked there).
+    func copySourceShard(_ info: TableInfo) -> Int {
+        info.placement == .reference ? referenceReadShard : 1
+    }
+
+    /// Makes the empty temporary tables (and their indexes) of `tables`, returning the names
+    /// made; on failure drops what it made and throws.
+    func makeRouterCopies(_ tables: [TableInfo]) throws(EngineError) -> [String] {
+        var made: [String] = []
+        do throws(EngineError) {
+            for info in tables {
+                let ddl = try shard(copySourceShard(info)).query(
+                    "SELECT type, sql FROM sqlite_schema WHERE tbl_name = ? COLLATE NOCASE AND type IN ('table', 'index') " +
+                    "AND sql IS NOT NULL ORDER BY type = 'index'", [.text(info.name)])
+                for row in ddl {
+                    guard row.count == 2, case let .text(text) = row[1] else { continue }
+                    let copy: String
+                    if text.hasPrefix("CREATE TABLE ") {
+                        copy = "CREATE TEMP TABLE " + text.dropFirst("CREATE TABLE ".count)
+                        try router.run(copy, [])
+                        made.append(info.name)
+                    } else if text.hasPrefix("CREATE INDEX ") {
+                        try router.run("CREATE INDEX temp." + text.dropFirst("CREATE INDEX ".count), [])
+                    } else if text.hasPrefix("CREATE UNIQUE INDEX ") {
+                        try router.run("CREATE UNIQUE INDEX temp." + text.dropFirst("CREATE UNIQUE INDEX ".count), [])
+                    } else {
+                        throw EngineError("cannot copy \(info.name): unexpected schema text")
+                    }
+                }
+                guard made.last == info.name else { throw EngineError("cannot copy \(info.name): no table on the shard") }
+            }
+        } catch {
+            dropRouterCopies(made)
+            throw error
+        }
+        return made
+    }
+
+    /// Drops the copies; one that cannot be dropped now (a statement still reads it) is
+    /// dropped before the next statement, so it never hides the table from another.
+    func dropRouterCopies(_ names: [String]) {
+        staleRouterCopies = []
+        for name in names.reversed() {
+            do throws(EngineError) {
+                try router.run("DROP TABLE IF EXISTS temp." + quoteIdentifier(name), [])
+            } catch {
+                staleRouterCopies.append(name)
+            }
+        }
+    }
+
+    /// The statement that fills a table's copy from the shards (its rows under their rowids).
+    func routerCopyFill(_ info: TableInfo) -> String {
+        let cols = info.columns.map { quoteIdentifier($0.name) }
+        let list = (info.rowidAliasIndex == nil ? [info.rowidName] : []) + cols
+        let q = quoteIdentifier(info.name)
+        return "INSERT INTO temp.\(q) (\(list.joined(separator: ", "))) SELECT \(list.joined(separator: ", ")) FROM main.\(q)"
+    }
+
+    /// Runs a router SELECT over copies of `tables` (see the top of this file); falls back to
+    /// the scans when a copy cannot be made.
+    func runOnRouterOverCopies(_ sql: String, _ toks: [Token], _ tables: [TableInfo]) throws(EngineError) -> StatementResult {
+        var fills: [Statement] = []
+        let made: [String]
+        do throws(EngineError) {
+            made = try makeRouterCopies(tables)
+        } catch {
+            return try runOnRouter(sql, toks)
+        }
+        do throws(EngineError) {
+            for info in tables { fills.append(try router.prepare(routerCopyFill(info))) }
+        } catch {
+            fills = []
+            dropRouterCopies(made)
+            return try runOnRouter(sql, toks)
+        }
+        defer {
+            fills = []
+            dropRouterCopies(made)
+        }
+        // Filled inside the statement's snapshot, so the copies hold what its scans would read.
+        return try runOnRouter(sql, toks) { () throws(EngineError) in
+            for f in fills {
+                defer { f.reset() }
+                while try f.step() {}
+            }
+        }
+    }
+}
