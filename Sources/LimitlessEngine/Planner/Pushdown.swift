@@ -469,6 +469,9 @@ private struct Context {
         var core = shardCore
         let (offset, limit) = constantLimit(select.limit) ?? (0, nil)
         if select.limit != nil && constantLimit(select.limit) == nil { return nil }
+        // Which rows a LIMIT without ORDER BY keeps over a join follows one database's loop
+        // order, which merged shard streams cannot follow: the router runs it (RouterCopy.swift).
+        if select.limit != nil && select.orderBy.isEmpty && sources.count > 1 && core.groupBy.isEmpty { return nil }
         var keys: [PushdownPlan.SortKey] = []
         var hidden: [Expr] = []
         // (term, whether it names a GROUP BY term: resolved as GROUP BY resolves names).
