@@ -50,7 +50,7 @@ import Testing
         ("41-sharded-left-join-reference", "SELECT c.name, r.label FROM customers c LEFT JOIN regions r ON r.code = c.region ORDER BY c.name COLLATE NOCASE"),
         ("42-hashed-partial-aggregates", "SELECT i.order_id, count(*), sum(i.qty), avg(i.qty), max(i.qty) FROM items i WHERE i.qty > 0 GROUP BY i.order_id"),
         ("43-router-copies", "SELECT i.sku, group_concat(o.order_id) FROM orders o JOIN items i ON i.order_id = o.order_id WHERE o.placed > '2026-01-01' GROUP BY i.sku"),
-        ("44-router-scan-grouped-by-index", "SELECT o.placed, count(*) FROM orders o JOIN notes n ON n.cust_id <> o.cust_id GROUP BY o.placed"),
+        ("44-router-scan-ordered-by-index", "SELECT o.placed, n.body FROM orders o JOIN notes n ON n.cust_id <> o.cust_id ORDER BY o.placed"),
         ("45-router-scan-index-order", "SELECT n.body, o.order_id FROM notes n, orders o WHERE o.placed > '2026-01-01'"),
     ]
 

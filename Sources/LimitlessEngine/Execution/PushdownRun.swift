@@ -35,7 +35,8 @@ extension ClusterEngine {
         let planner = PushdownPlanner(table: { [catalog] in catalog.table($0) },
                                       rowCount: { [unowned self] in self.rowCount($0) },
                                       aggregateNames: aggregateFunctionNames,
-                                      accessOrder: { [unowned self] in self.accessOrder(sql, table: $0, ordered: $1) })
+                                      accessOrder: { [unowned self] in self.accessOrder(sql, table: $0, ordered: $1) },
+                                      copyable: { [unowned self] in self.routerCopyable(sql, $0) })
         guard var plan = planner.plan(select) else { return nil }
         if plan.partialAggregates, case .combine = plan.merge {
             plan.hashAggregate = HashAggregateSpec(plan.shardSelect, aggregateNames: aggregateFunctionNames,

@@ -43,6 +43,10 @@ extension ClusterEngine {
             switch t.text {
             case "LIMIT", "OFFSET", "OVER":
                 orderSensitive = true
+            case "GROUP":
+                // A column beside aggregates that is not grouped on comes from one row of the
+                // group: the last one read (or the one with the min/max, ties in read order).
+                if i + 1 < toks.count, toks[i + 1].isWord("BY") { orderSensitive = true }
             case "GROUP_CONCAT", "STRING_AGG":
                 if i + 1 < toks.count, toks[i + 1].kind == .punct, toks[i + 1].text == "(" { orderSensitive = true }
             default:
@@ -51,19 +55,25 @@ extension ClusterEngine {
         }
         guard orderSensitive else { return nil }
         let tables = referencedTables(sql).filter { $0.placement != .standard }
-        guard !tables.isEmpty else { return nil }
+        return routerCopyable(sql, tables, toks) ? tables : nil
+    }
+
+    /// Whether a statement over `tables` may run over copies: they hold at most
+    /// `routerCopyRows` rows together, and it names no view or temporary object.
+    func routerCopyable(_ sql: String, _ tables: [TableInfo], _ scanned: [Token]? = nil) -> Bool {
+        guard ClusterEngine.routerCopyRows > 0, !tables.isEmpty else { return false }
         var rows: Int64 = 0
         for t in tables { rows += rowCount(t) }
-        guard rows <= ClusterEngine.routerCopyRows else { return nil }
+        guard rows <= ClusterEngine.routerCopyRows else { return false }
+        let toks = scanned ?? Tokens.scan(sql)
         guard let names = try? router.query("SELECT name FROM sqlite_schema WHERE type = 'view' UNION ALL SELECT name FROM sqlite_temp_schema")
-        else { return nil }
+        else { return false }
         let others = Set(names.compactMap { row -> String? in
             if case let .text(n)? = row.first { return n.lowercased() }
             return nil
         })
-        if toks.contains(where: { $0.isName && others.contains($0.text.lowercased()) }) { return nil }
-        if tables.contains(where: { others.contains($0.name.lowercased()) }) { return nil }
-        return tables
+        if toks.contains(where: { $0.isName && others.contains($0.text.lowercased()) }) { return false }
+        return !tables.contains(where: { others.contains($0.name.lowercased()) })
     }
 
     /// The shard a table's copy is read from first (its schema is asked there).

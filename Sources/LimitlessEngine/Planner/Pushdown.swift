@@ -80,6 +80,21 @@ struct PushdownPlanner {
     /// (`AccessOrder`), asked only for one-table statements merged in order (with the table
     /// and whether the statement has an ORDER BY); nil: rowid order.
     var accessOrder: ((TableInfo, Bool) -> [AccessKey]?)? = nil
+    /// Whether tier 3 would run a statement over these tables over copies, where it gets one
+    /// database's read order (Execution/RouterCopy.swift); nil: never.
+    var copyable: (([TableInfo]) -> Bool)? = nil
+
+    /// Whether the ORDER BY names every result column (as written, by alias or by position),
+    /// so that no two distinct rows tie.
+    static func ordersEveryColumn(_ select: Select, _ core: SelectClause) -> Bool {
+        let terms = select.orderBy.map { $0.expr.sql.lowercased() }
+        for (i, c) in core.columns.enumerated() {
+            guard case let .expr(e, alias) = c else { return false }
+            let names = [e.sql.lowercased(), String(i + 1)] + (alias.map { [$0.lowercased()] } ?? [])
+            if !terms.contains(where: { names.contains($0) }) { return false }
+        }
+        return true
+    }
 
     /// One FROM item.
     fileprivate struct Source {
@@ -115,6 +130,11 @@ struct PushdownPlanner {
         if let l = select.limit { exprs.append(l.limit); if let o = l.offset { exprs.append(o) } }
         for j in joins { if case let .on(e)? = j.constraint { exprs.append(e) } }
         for e in exprs where !Self.plainExpression(e) { return nil }
+        // Which rows a LIMIT keeps can follow orders the merged shard streams do not: ties of
+        // joined rows (one database's loop order), first occurrences of DISTINCT rows and the
+        // order of groups (where one database reads an index). Over copies tier 3 gets them.
+        if select.limit != nil, (sources.count > 1 && core.groupBy.isEmpty) || (core.distinct && !Self.ordersEveryColumn(select, core))
+            || (!core.groupBy.isEmpty && select.orderBy.isEmpty), copyable?(sources.map(\.info)) == true { return nil }
         let resolver = Resolver(sources: sources)
 
         // Collocation: union the sharded tables that a key equality joins.
