@@ -34,4 +34,22 @@ import LimitlessSupport
         let bad = try c.sql("SET rds_aurora.limitless_explain_options = 'nope';")
         #expect(bad.status != 0)
     }
+
+    /// A statement whose answer depends on read order runs over copies of small tables, and
+    /// its answer is one SQLite database's; LIMITLESS_ROUTER_COPY_ROWS=0 turns copies off.
+    @Test func orderDependentStatementsRunOverCopiesUnlessTurnedOff() throws {
+        let c = try SQLCluster()
+        #expect(try c.sql(shardedT + "CREATE INDEX t_v ON t(v DESC); INSERT INTO t VALUES (1, 'a'), (2, 'c'), (3, 'b'), (4, 'c');").status == 0)
+        let sql = "SELECT a.k, (SELECT group_concat(b.k) FROM t b WHERE b.v >= a.v) AS g FROM t a;"
+        let plan = try table(c, "EXPLAIN " + sql)
+        #expect(plan.stdout.contains("->  Distributed Copy of t (sharded by k)"), "\(plan.stdout)")
+        let got = try c.h.run(["sql", "--db-cluster-identifier", c.id, "--output", "csv", "-c", sql])
+        // One SQLite database (sqlite3 3.40.1) reads b through t_v: higher v first, equal v in
+        // rowid order.
+        #expect(got.stdout == "k,g\n1,\"2,4,3,1\"\n2,\"2,4\"\n3,\"2,4,3\"\n4,\"2,4\"\n", "\(got.stdout)")
+        let off = try c.h.run(["sql", "--db-cluster-identifier", c.id, "--output", "table"], stdin: "EXPLAIN " + sql,
+                              env: ["LIMITLESS_ROUTER_COPY_ROWS": "0"])
+        #expect(!off.stdout.contains("Distributed Copy"), "\(off.stdout)")
+        #expect(off.stdout.contains("Distributed Scan on t b"), "\(off.stdout)")
+    }
 }

@@ -84,6 +84,38 @@ struct PushdownPlanner {
     /// database's read order (Execution/RouterCopy.swift); nil: never.
     var copyable: (([TableInfo]) -> Bool)? = nil
 
+    /// Whether a value of the statement depends on the order rows are read in: group_concat
+    /// or string_agg, or (grouped or aggregated) a column outside aggregates and GROUP BY terms.
+    func orderDependentValues(_ core: SelectClause) -> Bool {
+        let names = aggregateNames
+        var exprs: [Expr] = []
+        for c in core.columns { if case let .expr(e, _) = c { exprs.append(e) } }
+        if let h = core.having { exprs.append(h) }
+        var found = false
+        var aggregated = !core.groupBy.isEmpty
+        for e in exprs {
+            e.forEach { x in
+                guard case let .function(f) = x else { return }
+                if ["group_concat", "string_agg"].contains(f.name.lowercased()) { found = true }
+                if Context.isAggregateCall(f, names) { aggregated = true }
+            }
+        }
+        if found || !aggregated { return found }
+        let groupTerms = Set(core.groupBy.map { $0.sql.lowercased() })
+        func bare(_ e: Expr) -> Bool {
+            if groupTerms.contains(e.sql.lowercased()) { return false }
+            if case let .function(f) = e, Context.isAggregateCall(f, names) { return false }
+            if case .column = e { return true }
+            var inside = false
+            _ = e.mapChildren { c in
+                if bare(c) { inside = true }
+                return c
+            }
+            return inside
+        }
+        return exprs.contains(where: bare)
+    }
+
     /// Whether the ORDER BY names every result column (as written, by alias or by position),
     /// so that no two distinct rows tie.
     static func ordersEveryColumn(_ select: Select, _ core: SelectClause) -> Bool {
@@ -199,6 +231,10 @@ struct PushdownPlanner {
             guard rowCount(sources[i].info) <= broadcastLimit else { return nil }
             sources[i].broadcast = true
         }
+        // A broadcast copy has no indexes of its own, so a shard may read it in another order
+        // than one database reads the table; where a value depends on that order (group_concat,
+        // a column beside aggregates), tier 3 over copies answers instead.
+        if sources.contains(where: \.broadcast), orderDependentValues(core), copyable?(sources.map(\.info)) == true { return nil }
         // Joins must neither pad nor keep a replicated row once per shard.
         var leftHasAnchor = sources[0].anchor
         for (j, join) in joins.enumerated() {
