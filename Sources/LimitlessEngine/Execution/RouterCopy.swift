@@ -41,7 +41,9 @@ extension ClusterEngine {
         var orderSensitive = false
         for (i, t) in toks.enumerated() where t.kind == .word {
             switch t.text {
-            case "LIMIT", "OFFSET", "OVER":
+            case "LIMIT", "OFFSET", "OVER", "DISTINCT":
+                // DISTINCT: of values equal but spelt differently (NOCASE, RTRIM) it keeps the
+                // first read.
                 orderSensitive = true
             case "GROUP":
                 // A column beside aggregates that is not grouped on comes from one row of the

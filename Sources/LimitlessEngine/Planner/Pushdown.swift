@@ -254,6 +254,12 @@ struct PushdownPlanner {
         var ctx = Context(sources: sources, aliases: Self.aliases(core.columns), resolver: Resolver(sources: sources))
         ctx.accessOrder = accessOrder
         if ctx.usesAliasInsideExpressions(core, select.orderBy) { return nil }
+        // Values equal under NOCASE or RTRIM but spelt differently fall in one group or DISTINCT
+        // row, which shows the spelling one database reads first: over copies tier 3 reads in
+        // its order.
+        let keys = core.distinct ? core.columns.compactMap { c -> Expr? in if case let .expr(e, _) = c { return e }; return nil }
+            : core.groupBy.compactMap { ctx.resolveTerm($0, core.columns) }
+        if keys.contains(where: { (ctx.collation($0) ?? "BINARY") != "BINARY" }), copyable?(sources.map(\.info)) == true { return nil }
 
         // The shard statement reads broadcast copies in place of the tables.
         var shardCore = core
