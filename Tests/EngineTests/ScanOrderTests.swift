@@ -202,6 +202,19 @@ import Testing
         // Not one plain loop: unknown.
         #expect(AccessOrder.keys(details: ["MULTI-INDEX OR", "SEARCH t USING INDEX a (a=?)", "SEARCH t USING INDEX b (b=?)"], backward: false, indexColumns: cols) == nil)
         #expect(AccessOrder.keys(details: ["SCAN t USING INDEX e"], backward: false, indexColumns: { _ in [(-2, nil, false, "BINARY")] }) == nil)
+        // MULTI-INDEX OR: the number of the first OR term a row meets, each term's loop order
+        // for its own rows, then the rowid.
+        let multi = ["MULTI-INDEX OR", "INDEX 1", "SEARCH t USING INDEX t_ax (a=?)", "INDEX 2",
+                     "SEARCH t USING INTEGER PRIMARY KEY (rowid=?)", "USE TEMP B-TREE FOR ORDER BY"]
+        #expect(AccessOrder.keys(details: multi, backward: false, indexColumns: cols) == [
+            AccessKey(column: nil, descending: false, collation: "BINARY", orLoop: 0, orTerms: 2),
+            AccessKey(column: "a", descending: true, collation: "BINARY", orLoop: 1),
+            AccessKey(column: "x", descending: false, collation: "NOCASE", orLoop: 1),
+            AccessKey(column: nil, descending: false, collation: "BINARY")])
+        #expect(AccessOrder.keys(details: multi, backward: true, indexColumns: cols) == nil)
+        #expect(AccessOrder.keys(details: ["SCAN u"] + multi, backward: false, indexColumns: cols) == nil)
+        #expect(AccessOrder.keys(details: multi.dropLast() + ["INDEX 3", "SEARCH t USING INDEX t_ax (a=?)", "SCAN u"],
+                                 backward: false, indexColumns: cols) == nil)
     }
 
     /// Why group_concat over groups that span shards stays at the router: per-shard partials

@@ -14,6 +14,13 @@ struct AccessKey: Equatable, Sendable {
     var descending: Bool
     /// The collation the index compares the column with (BINARY for the rowid).
     var collation: String
+    /// A MULTI-INDEX OR plan reads the rows of each of the WHERE clause's OR terms in turn, each
+    /// through its own index, skipping rows an earlier term already gave. 0: the key is the
+    /// number (1...orTerms) of the first OR term a row satisfies; i > 0: the key orders only the
+    /// rows term i gives (the others tie on it); nil: an ordinary key of every row.
+    var orLoop: Int? = nil
+    /// With `orLoop` 0: how many OR terms the plan reads.
+    var orTerms: Int = 0
 }
 
 enum AccessOrder {
@@ -54,18 +61,63 @@ enum AccessOrder {
     static func keys(details: [String], backward: Bool,
                      indexColumns: (String) -> [(cid: Int, name: String?, desc: Bool, collation: String)]?) -> [AccessKey]? {
         let loops = details.filter { $0.hasPrefix("SCAN ") || $0.hasPrefix("SEARCH ") }
-        guard loops.count == 1, !details.contains(where: { after("MULTI-INDEX OR", in: $0) != nil }),
-              let path = path(loops[0]) else { return nil }
+        if details.contains(where: { after("MULTI-INDEX OR", in: $0) != nil }) {
+            return multiIndexOr(details: details, backward: backward, indexColumns: indexColumns)
+        }
+        guard loops.count == 1, let path = path(loops[0]) else { return nil }
+        guard var keys = indexKeys(path, backward: backward, indexColumns: indexColumns) else { return nil }
+        keys.append(AccessKey(column: nil, descending: backward, collation: "BINARY"))
+        return keys
+    }
+
+    /// The index columns (before the rowid) a loop reading `path` returns rows in.
+    static func indexKeys(_ path: Path, backward: Bool,
+                          indexColumns: (String) -> [(cid: Int, name: String?, desc: Bool, collation: String)]?) -> [AccessKey]? {
+        guard case let .index(name) = path else { return [] }
+        guard let cols = indexColumns(name) else { return nil }
         var keys: [AccessKey] = []
-        if case let .index(name) = path {
-            guard let cols = indexColumns(name) else { return nil }
-            for c in cols {
-                if c.cid == -1 { break }               // the rowid ends the key
-                guard c.cid >= 0, let n = c.name else { return nil }
-                keys.append(AccessKey(column: n, descending: c.desc != backward, collation: c.collation))
+        for c in cols {
+            if c.cid == -1 { break }               // the rowid ends the key
+            guard c.cid >= 0, let n = c.name else { return nil }
+            keys.append(AccessKey(column: n, descending: c.desc != backward, collation: c.collation))
+        }
+        return keys
+    }
+
+    /// A MULTI-INDEX OR plan (`MULTI-INDEX OR`, then `INDEX i` and its one loop per OR term):
+    /// one database reads term 1's rows in its loop's order, then term 2's rows not read yet,
+    /// and so on. The keys: the number of the first term a row satisfies, each loop's index
+    /// columns for its own rows, then the rowid. Nil for any other shape (a nested join, a loop
+    /// stepped backwards, a term read by more than one loop).
+    static func multiIndexOr(details: [String], backward: Bool,
+                             indexColumns: (String) -> [(cid: Int, name: String?, desc: Bool, collation: String)]?) -> [AccessKey]? {
+        guard !backward else { return nil }
+        var i = 0
+        while i < details.count && after("MULTI-INDEX OR", in: details[i]) == nil {
+            if details[i].hasPrefix("SCAN ") || details[i].hasPrefix("SEARCH ") { return nil }
+            i += 1
+        }
+        i += 1
+        var branches: [[AccessKey]] = []
+        while i < details.count {
+            let d = details[i]
+            if d == "INDEX \(branches.count + 1)" {
+                guard i + 1 < details.count, let path = path(details[i + 1]),
+                      let keys = indexKeys(path, backward: false, indexColumns: indexColumns) else { return nil }
+                branches.append(keys)
+                i += 2
+            } else if d.hasPrefix("SCAN ") || d.hasPrefix("SEARCH ") || d.hasPrefix("INDEX ") || after("MULTI-INDEX OR", in: d) != nil {
+                return nil
+            } else {
+                i += 1
             }
         }
-        keys.append(AccessKey(column: nil, descending: backward, collation: "BINARY"))
+        guard branches.count >= 2 else { return nil }
+        var keys = [AccessKey(column: nil, descending: false, collation: "BINARY", orLoop: 0, orTerms: branches.count)]
+        for (b, branch) in branches.enumerated() {
+            keys += branch.map { var k = $0; k.orLoop = b + 1; return k }
+        }
+        keys.append(AccessKey(column: nil, descending: false, collation: "BINARY"))
         return keys
     }
 }

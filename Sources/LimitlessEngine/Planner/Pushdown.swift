@@ -512,11 +512,29 @@ private struct Context {
             // The order one database reads the table in: rowid order, or the order of the index
             // its plan reads (index columns, then the rowid, backwards when it steps back).
             let s = sources[0]
-            let keys = accessOrder?(s.info, !select.orderBy.isEmpty) ?? [AccessKey(column: nil, descending: false, collation: "BINARY")]
+            let rowidOnly = [AccessKey(column: nil, descending: false, collation: "BINARY")]
+            var keys = accessOrder?(s.info, !select.orderBy.isEmpty) ?? rowidOnly
+            // A MULTI-INDEX OR read: which OR term gave a row is the first one it satisfies.
+            var loopNumber: Expr? = nil
+            if let k = keys.first(where: { $0.orLoop == 0 }) {
+                if let terms = Self.orTerms(core.where), terms.count == k.orTerms {
+                    loopNumber = .case(CaseExpr(whens: terms.enumerated().map {
+                        WhenThen(when: $0.element, then: .literal(.number(String($0.offset + 1))))
+                    }, elseValue: .literal(.number(String(terms.count + 1)))))
+                } else {
+                    keys = rowidOnly
+                }
+            }
             for k in keys {
                 var e = Expr.column(ColumnRef(table: s.binding, k.column ?? s.info.rowidName))
                 if let c = k.column, let i = s.info.columnIndex(c), s.info.columns[i].collation.uppercased() != k.collation.uppercased() {
                     e = .collate(e, k.collation.uppercased())
+                }
+                if let loop = k.orLoop, let number = loopNumber {
+                    // The loop number itself, or this loop's key for its own rows (NULL, a tie,
+                    // for the rows other loops give).
+                    e = loop == 0 ? number : .case(CaseExpr(whens: [WhenThen(
+                        when: .binary(.eq, number, .literal(.number(String(loop)))), then: e)]))
                 }
                 orderBy.append((OrderingTerm(e, ascending: !k.descending), false))
             }
@@ -548,6 +566,20 @@ private struct Context {
         return PushdownPlan(shardSelect: shard, merge: keys.isEmpty ? .concat : .sorted(keys),
                             hiddenColumns: hidden.count, offset: offset, limit: limit,
                             broadcasts: broadcasts, partialAggregates: false, reason: reason)
+    }
+
+    /// The OR terms of the one OR among the WHERE clause's AND terms, flattened as SQLite's
+    /// MULTI-INDEX OR reads them (`a OR (b OR c)` is three terms); nil when there is not exactly
+    /// one such OR.
+    static func orTerms(_ w: Expr?) -> [Expr]? {
+        func split(_ e: Expr, _ op: BinaryOperator) -> [Expr] {
+            if case let .binary(o, l, r) = e, o == op { return split(l, op) + split(r, op) }
+            return [e]
+        }
+        guard let w else { return nil }
+        let ors = split(w, .and).filter { if case .binary(.or, _, _) = $0 { return true }; return false }
+        guard ors.count == 1 else { return nil }
+        return split(ors[0], .or)
     }
 
     /// SELECT DISTINCT without aggregates: each shard removes its duplicates, the combine query
