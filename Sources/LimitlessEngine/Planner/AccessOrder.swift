@@ -14,12 +14,14 @@ struct AccessKey: Equatable, Sendable {
     var descending: Bool
     /// The collation the index compares the column with (BINARY for the rowid).
     var collation: String
-    /// A MULTI-INDEX OR plan reads the rows of each of the WHERE clause's OR terms in turn, each
-    /// through its own index, skipping rows an earlier term already gave. 0: the key is the
-    /// number (1...orTerms) of the first OR term a row satisfies; i > 0: the key orders only the
-    /// rows term i gives (the others tie on it); nil: an ordinary key of every row.
-    var orLoop: Int? = nil
-    /// With `orLoop` 0: how many OR terms the plan reads.
+    /// A MULTI-INDEX OR plan reads the rows of each of an OR's terms in turn, each through its
+    /// own loop (itself perhaps a MULTI-INDEX OR of the term's own OR), skipping rows an earlier
+    /// loop already gave. `orPath` names a loop: [] the WHERE clause's OR, [b] its term b's
+    /// loop, [b, c] term c of the OR inside term b, and so on. With `orTerms` n > 0 the key is
+    /// the number (1...n) of the first term of the OR at `orPath` a row satisfies (for rows
+    /// that OR reads); with `orTerms` 0 it is the column `column` for the rows the loop at
+    /// `orPath` reads (the other rows tie on it). Nil: an ordinary key of every row.
+    var orPath: [Int]? = nil
     var orTerms: Int = 0
 }
 
@@ -84,40 +86,63 @@ enum AccessOrder {
         return keys
     }
 
-    /// A MULTI-INDEX OR plan (`MULTI-INDEX OR`, then `INDEX i` and its one loop per OR term):
-    /// one database reads term 1's rows in its loop's order, then term 2's rows not read yet,
-    /// and so on. The keys: the number of the first term a row satisfies, each loop's index
-    /// columns for its own rows, then the rowid. Nil for any other shape (a nested join, a loop
-    /// stepped backwards, a term read by more than one loop).
+    /// A MULTI-INDEX OR plan (`MULTI-INDEX OR`, then `INDEX i` and its loop per OR term, a loop
+    /// perhaps itself a MULTI-INDEX OR of the term's own OR): one database reads term 1's rows
+    /// in its loop's order, then term 2's rows not read yet, and so on. Which `INDEX i` lines
+    /// belong to which of nested ORs depends on how many terms each OR has, so this gives the
+    /// plan's lines as raw keys (`orTerms` -1: `MULTI-INDEX OR`; -2: `INDEX i`, i in `orPath`;
+    /// a loop's index columns, then -3) for `resolve` to read with the statement's ORs in hand.
+    /// Nil for any other shape (another loop, a loop stepped backwards).
     static func multiIndexOr(details: [String], backward: Bool,
                              indexColumns: (String) -> [(cid: Int, name: String?, desc: Bool, collation: String)]?) -> [AccessKey]? {
         guard !backward else { return nil }
-        var i = 0
-        while i < details.count && after("MULTI-INDEX OR", in: details[i]) == nil {
-            if details[i].hasPrefix("SCAN ") || details[i].hasPrefix("SEARCH ") { return nil }
-            i += 1
+        func token(_ kind: Int, _ path: [Int] = []) -> AccessKey {
+            AccessKey(column: nil, descending: false, collation: "BINARY", orPath: path, orTerms: kind)
         }
-        i += 1
-        var branches: [[AccessKey]] = []
-        while i < details.count {
-            let d = details[i]
-            if d == "INDEX \(branches.count + 1)" {
-                guard i + 1 < details.count, let path = path(details[i + 1]),
-                      let keys = indexKeys(path, backward: false, indexColumns: indexColumns) else { return nil }
-                branches.append(keys)
-                i += 2
-            } else if d.hasPrefix("SCAN ") || d.hasPrefix("SEARCH ") || d.hasPrefix("INDEX ") || after("MULTI-INDEX OR", in: d) != nil {
-                return nil
-            } else {
+        var raw: [AccessKey] = []
+        for line in details where line != "USE TEMP B-TREE FOR ORDER BY" {
+            if after("MULTI-INDEX OR", in: line) != nil { raw.append(token(-1)); continue }
+            if line.hasPrefix("INDEX "), let k = Int(line.dropFirst(6)) { raw.append(token(-2, [k])); continue }
+            guard let p = path(line), let cols = indexKeys(p, backward: false, indexColumns: indexColumns) else { return nil }
+            raw += cols.map { var k = $0; k.orPath = []; return k }
+            raw.append(token(-3))
+        }
+        return raw.first?.orTerms == -1 ? raw : nil
+    }
+
+    /// True when `keys` are a MULTI-INDEX OR plan's raw keys (see `multiIndexOr`).
+    static func isRawMultiIndexOr(_ keys: [AccessKey]) -> Bool { keys.first?.orTerms == -1 }
+
+    /// The read order of a MULTI-INDEX OR plan from its raw keys, given how many terms the OR at
+    /// each path has (`termCount([])`: the WHERE clause's OR; `[b]`: the OR inside its term b;
+    /// nil when there is none): for each OR, the number of the first of its terms a row
+    /// satisfies (`orTerms` n), each loop's index columns for its own rows (`orPath` the loop),
+    /// then the rowid. Nil when the plan does not read the ORs term by term.
+    static func resolve(_ raw: [AccessKey], termCount: ([Int]) -> Int?) -> [AccessKey]? {
+        var i = 0
+        var out: [AccessKey] = []
+        func parse(_ path: [Int]) -> Bool {
+            guard i < raw.count, raw[i].orTerms == -1, let n = termCount(path), n >= 2 else { return false }
+            i += 1
+            let at = out.count
+            for b in 1...n {
+                guard i < raw.count, raw[i].orTerms == -2, raw[i].orPath == [b] else { return false }
+                i += 1
+                if i < raw.count, raw[i].orTerms == -1 {
+                    guard parse(path + [b]) else { return false }
+                    continue
+                }
+                while i < raw.count, raw[i].orTerms == 0 {
+                    var k = raw[i]; k.orPath = path + [b]; out.append(k); i += 1
+                }
+                guard i < raw.count, raw[i].orTerms == -3 else { return false }
                 i += 1
             }
+            out.insert(AccessKey(column: nil, descending: false, collation: "BINARY", orPath: path, orTerms: n), at: at)
+            return true
         }
-        guard branches.count >= 2 else { return nil }
-        var keys = [AccessKey(column: nil, descending: false, collation: "BINARY", orLoop: 0, orTerms: branches.count)]
-        for (b, branch) in branches.enumerated() {
-            keys += branch.map { var k = $0; k.orLoop = b + 1; return k }
-        }
-        keys.append(AccessKey(column: nil, descending: false, collation: "BINARY"))
-        return keys
+        guard parse([]), i == raw.count else { return nil }
+        out.append(AccessKey(column: nil, descending: false, collation: "BINARY"))
+        return out
     }
 }

@@ -514,27 +514,49 @@ private struct Context {
             let s = sources[0]
             let rowidOnly = [AccessKey(column: nil, descending: false, collation: "BINARY")]
             var keys = accessOrder?(s.info, !select.orderBy.isEmpty) ?? rowidOnly
-            // A MULTI-INDEX OR read: which OR term gave a row is the first one it satisfies.
-            var loopNumber: Expr? = nil
-            if let k = keys.first(where: { $0.orLoop == 0 }) {
-                if let terms = Self.orTerms(core.where), terms.count == k.orTerms {
-                    loopNumber = .case(CaseExpr(whens: terms.enumerated().map {
-                        WhenThen(when: $0.element, then: .literal(.number(String($0.offset + 1))))
-                    }, elseValue: .literal(.number(String(terms.count + 1)))))
-                } else {
-                    keys = rowidOnly
-                }
+            // A MULTI-INDEX OR read: the loop that gave a row is the one of the first OR term it
+            // satisfies, at each level of nested ORs.
+            var loopNumbers: [[Int]: Expr] = [:]
+            var gates: [[Int]: Expr] = [:]
+            func terms(_ path: [Int]) -> [Expr]? {
+                guard let last = path.last else { return Self.orTerms(core.where) }
+                guard let outer = terms(Array(path.dropLast())), last >= 1, last <= outer.count else { return nil }
+                return Self.orTerms(outer[last - 1])
+            }
+            // True for the rows the loop at `path` reads (nil: every row).
+            func gate(_ path: [Int]) -> Expr? {
+                guard let last = path.last else { return nil }
+                let parent = Array(path.dropLast())
+                guard let number = loopNumbers[parent] else { return nil }
+                let own = Expr.binary(.eq, number, .literal(.number(String(last))))
+                return gate(parent).map { .binary(.and, $0, own) } ?? own
+            }
+            if AccessOrder.isRawMultiIndexOr(keys) {
+                keys = AccessOrder.resolve(keys, termCount: { terms($0)?.count }) ?? rowidOnly
+            }
+            for k in keys where k.orTerms > 0 {
+                guard let path = k.orPath, let ts = terms(path), ts.count == k.orTerms,
+                      path.isEmpty || loopNumbers[Array(path.dropLast())] != nil else { keys = rowidOnly; break }
+                var number = Expr.case(CaseExpr(whens: ts.enumerated().map {
+                    WhenThen(when: $0.element, then: .literal(.number(String($0.offset + 1))))
+                }, elseValue: .literal(.number(String(ts.count + 1)))))
+                if let g = gate(path) { number = .case(CaseExpr(whens: [WhenThen(when: g, then: number)])) }
+                loopNumbers[path] = number
+            }
+            if keys.contains(where: { $0.orPath != nil }) {
+                for k in keys where k.orTerms == 0 { if let p = k.orPath { gates[p] = gate(p) } }
             }
             for k in keys {
                 var e = Expr.column(ColumnRef(table: s.binding, k.column ?? s.info.rowidName))
                 if let c = k.column, let i = s.info.columnIndex(c), s.info.columns[i].collation.uppercased() != k.collation.uppercased() {
                     e = .collate(e, k.collation.uppercased())
                 }
-                if let loop = k.orLoop, let number = loopNumber {
+                if let path = k.orPath {
                     // The loop number itself, or this loop's key for its own rows (NULL, a tie,
                     // for the rows other loops give).
-                    e = loop == 0 ? number : .case(CaseExpr(whens: [WhenThen(
-                        when: .binary(.eq, number, .literal(.number(String(loop)))), then: e)]))
+                    if k.orTerms > 0, let number = loopNumbers[path] { e = number }
+                    else if let g = gates[path] { e = .case(CaseExpr(whens: [WhenThen(when: g, then: e)])) }
+                    else { continue }
                 }
                 orderBy.append((OrderingTerm(e, ascending: !k.descending), false))
             }
