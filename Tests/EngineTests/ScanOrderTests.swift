@@ -201,7 +201,7 @@ import Testing
         #expect(AccessOrder.keys(details: ["SCAN t"], backward: false, indexColumns: cols) == [AccessKey(column: nil, descending: false, collation: "BINARY")])
         // Not one plain loop: unknown.
         #expect(AccessOrder.keys(details: ["MULTI-INDEX OR", "SEARCH t USING INDEX a (a=?)", "SEARCH t USING INDEX b (b=?)"], backward: false, indexColumns: cols)
-                    .flatMap { AccessOrder.resolve($0, termCount: { $0.isEmpty ? 2 : nil }) } == nil)
+                    .flatMap { AccessOrder.resolve($0, termCounts: { p, _ in p.isEmpty ? [2] : [] }) } == nil)
         #expect(AccessOrder.keys(details: ["SCAN t USING INDEX e"], backward: false, indexColumns: { _ in [(-2, nil, false, "BINARY")] }) == nil)
         // MULTI-INDEX OR: the number of the first OR term a row meets, each term's loop order
         // for its own rows, then the rowid; which nested OR an `INDEX i` belongs to is read with
@@ -210,26 +210,30 @@ import Testing
                      "SEARCH t USING INTEGER PRIMARY KEY (rowid=?)", "USE TEMP B-TREE FOR ORDER BY"]
         let raw = AccessOrder.keys(details: multi, backward: false, indexColumns: cols)
         #expect(raw.map(AccessOrder.isRawMultiIndexOr) == true)
-        #expect(raw.flatMap { AccessOrder.resolve($0, termCount: { $0.isEmpty ? 2 : nil }) } == [
+        #expect(raw.flatMap { AccessOrder.resolve($0, termCounts: { p, _ in p.isEmpty ? [2] : [] }) } == [
             AccessKey(column: nil, descending: false, collation: "BINARY", orPath: [], orTerms: 2),
             AccessKey(column: "a", descending: true, collation: "BINARY", orPath: [1]),
             AccessKey(column: "x", descending: false, collation: "NOCASE", orPath: [1]),
             AccessKey(column: nil, descending: false, collation: "BINARY")])
-        #expect(raw.flatMap { AccessOrder.resolve($0, termCount: { $0.isEmpty ? 3 : nil }) } == nil)
+        #expect(raw.flatMap { AccessOrder.resolve($0, termCounts: { p, _ in p.isEmpty ? [3] : [] }) } == nil)
         #expect(AccessOrder.keys(details: multi, backward: true, indexColumns: cols) == nil)
         #expect(AccessOrder.keys(details: ["SCAN u"] + multi, backward: false, indexColumns: cols) == nil)
         // An OR inside term 1 with three terms, then the outer OR's term 2: the same lines read
         // as an inner OR of two terms and an outer of three would not fit.
         let nested = ["MULTI-INDEX OR", "INDEX 1", "MULTI-INDEX OR", "INDEX 1", "SEARCH t USING INDEX t_ax (a=?)",
                       "INDEX 2", "SCAN t", "INDEX 3", "SEARCH t USING INDEX t_ax (a>?)", "INDEX 2", "SCAN t"]
-        let counts: ([Int]) -> Int? = { $0 == [] ? 2 : $0 == [1] ? 3 : nil }
+        let counts: ([Int], [[Int]: Int]) -> [Int] = { p, _ in p == [] ? [2] : p == [1] ? [3] : [] }
         #expect(AccessOrder.keys(details: nested, backward: false, indexColumns: cols)
-                    .flatMap { AccessOrder.resolve($0, termCount: counts) }?
+                    .flatMap { AccessOrder.resolve($0, termCounts: counts) }?
                     .map { [$0.column ?? "-", "\($0.orPath ?? [-1])", "\($0.orTerms)"] } == [
             ["-", "[]", "2"], ["-", "[1]", "3"], ["a", "[1, 1]", "0"], ["x", "[1, 1]", "0"],
             ["a", "[1, 3]", "0"], ["x", "[1, 3]", "0"], ["-", "[-1]", "0"]])
         #expect(AccessOrder.keys(details: nested, backward: false, indexColumns: cols)
-                    .flatMap { AccessOrder.resolve($0, termCount: { $0 == [] ? 3 : $0 == [1] ? 2 : nil }) } == nil)
+                    .flatMap { AccessOrder.resolve($0, termCounts: { p, _ in p == [] ? [3] : p == [1] ? [2] : [] }) } == nil)
+        // Several ORs to choose from at a level: the term count that fits the plan's lines wins.
+        #expect(AccessOrder.keys(details: nested, backward: false, indexColumns: cols)
+                    .flatMap { AccessOrder.resolve($0, termCounts: { p, chosen in p == [] ? [3, 2] : p == [1] && chosen[[]] == 2 ? [2, 3] : [] }) }?
+                    .filter { $0.orTerms > 0 }.map(\.orTerms) == [2, 3])
     }
 
     /// Why group_concat over groups that span shards stays at the router: per-shard partials

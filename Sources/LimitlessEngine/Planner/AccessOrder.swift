@@ -113,35 +113,53 @@ enum AccessOrder {
     /// True when `keys` are a MULTI-INDEX OR plan's raw keys (see `multiIndexOr`).
     static func isRawMultiIndexOr(_ keys: [AccessKey]) -> Bool { keys.first?.orTerms == -1 }
 
-    /// The read order of a MULTI-INDEX OR plan from its raw keys, given how many terms the OR at
-    /// each path has (`termCount([])`: the WHERE clause's OR; `[b]`: the OR inside its term b;
-    /// nil when there is none): for each OR, the number of the first of its terms a row
-    /// satisfies (`orTerms` n), each loop's index columns for its own rows (`orPath` the loop),
-    /// then the rowid. Nil when the plan does not read the ORs term by term.
-    static func resolve(_ raw: [AccessKey], termCount: ([Int]) -> Int?) -> [AccessKey]? {
+    /// The read order of a MULTI-INDEX OR plan from its raw keys: for each OR, the number of
+    /// the first of its terms a row satisfies (`orTerms` n, `orPath` the OR), each loop's index
+    /// columns for its own rows (`orPath` the loop), then the rowid. `termCounts(path, chosen)`
+    /// gives how many terms each OR the plan may read at `path` has ([]: among the WHERE
+    /// clause's AND terms; [b]: among those of term b of the OR chosen at [], ...), given the
+    /// term counts already chosen for the enclosing ORs; a count that fits the plan's lines is
+    /// chosen. Nil when no choice fits.
+    static func resolve(_ raw: [AccessKey], termCounts: ([Int], [[Int]: Int]) -> [Int]) -> [AccessKey]? {
         var i = 0
         var out: [AccessKey] = []
-        func parse(_ path: [Int]) -> Bool {
-            guard i < raw.count, raw[i].orTerms == -1, let n = termCount(path), n >= 2 else { return false }
+        var chosen: [[Int]: Int] = [:]
+        // Each reads from raw[i] and, on success, calls `rest` for what follows; a choice that
+        // makes `rest` fail is undone and the next one tried.
+        func parseOr(_ path: [Int], _ rest: () -> Bool) -> Bool {
+            guard i < raw.count, raw[i].orTerms == -1 else { return false }
+            let (start, at, before) = (i, out.count, chosen)
+            for n in termCounts(path, chosen) where n >= 2 {
+                (i, chosen) = (start + 1, before)
+                chosen[path] = n
+                out.append(AccessKey(column: nil, descending: false, collation: "BINARY", orPath: path, orTerms: n))
+                if parseTerm(path, 1, n, rest) { return true }
+                out.removeSubrange(at...)
+            }
+            (i, chosen) = (start, before)
+            return false
+        }
+        func parseTerm(_ path: [Int], _ b: Int, _ n: Int, _ rest: () -> Bool) -> Bool {
+            if b > n { return rest() }
+            guard i < raw.count, raw[i].orTerms == -2, raw[i].orPath == [b] else { return false }
+            let (start, at, before) = (i, out.count, chosen)
             i += 1
-            let at = out.count
-            for b in 1...n {
-                guard i < raw.count, raw[i].orTerms == -2, raw[i].orPath == [b] else { return false }
-                i += 1
-                if i < raw.count, raw[i].orTerms == -1 {
-                    guard parse(path + [b]) else { return false }
-                    continue
-                }
+            if i < raw.count, raw[i].orTerms == -1 {
+                if parseOr(path + [b], { parseTerm(path, b + 1, n, rest) }) { return true }
+            } else {
                 while i < raw.count, raw[i].orTerms == 0 {
                     var k = raw[i]; k.orPath = path + [b]; out.append(k); i += 1
                 }
-                guard i < raw.count, raw[i].orTerms == -3 else { return false }
-                i += 1
+                if i < raw.count, raw[i].orTerms == -3 {
+                    i += 1
+                    if parseTerm(path, b + 1, n, rest) { return true }
+                }
             }
-            out.insert(AccessKey(column: nil, descending: false, collation: "BINARY", orPath: path, orTerms: n), at: at)
-            return true
+            (i, chosen) = (start, before)
+            out.removeSubrange(at...)
+            return false
         }
-        guard parse([]), i == raw.count else { return nil }
+        guard parseOr([], { i == raw.count }) else { return nil }
         out.append(AccessKey(column: nil, descending: false, collation: "BINARY"))
         return out
     }

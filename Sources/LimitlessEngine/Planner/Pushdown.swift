@@ -518,10 +518,25 @@ private struct Context {
             // satisfies, at each level of nested ORs.
             var loopNumbers: [[Int]: Expr] = [:]
             var gates: [[Int]: Expr] = [:]
-            func terms(_ path: [Int]) -> [Expr]? {
-                guard let last = path.last else { return Self.orTerms(core.where) }
-                guard let outer = terms(Array(path.dropLast())), last >= 1, last <= outer.count else { return nil }
-                return Self.orTerms(outer[last - 1])
+            // The ORs among an expression's AND terms, each as its flattened terms.
+            func ors(_ e: Expr?) -> [[Expr]] {
+                guard let e else { return [] }
+                return e.conjuncts.compactMap { c in
+                    if case .binary(.or, _, _) = c { return Self.orTerms(c) }
+                    return nil
+                }
+            }
+            // The terms of the OR read at `path`: the one, among the AND terms of the expression
+            // at `path`, with the term count chosen for it (nil unless exactly one has it).
+            func terms(_ path: [Int], _ chosen: [[Int]: Int]) -> [Expr]? {
+                var e = core.where
+                for (depth, b) in path.enumerated() {
+                    guard let outer = terms(Array(path[..<depth]), chosen), b >= 1, b <= outer.count else { return nil }
+                    e = outer[b - 1]
+                }
+                guard let n = chosen[path] else { return nil }
+                let fits = ors(e).filter { $0.count == n }
+                return fits.count == 1 ? fits[0] : nil
             }
             // True for the rows the loop at `path` reads (nil: every row).
             func gate(_ path: [Int]) -> Expr? {
@@ -531,11 +546,21 @@ private struct Context {
                 let own = Expr.binary(.eq, number, .literal(.number(String(last))))
                 return gate(parent).map { .binary(.and, $0, own) } ?? own
             }
+            var chosen: [[Int]: Int] = [:]
             if AccessOrder.isRawMultiIndexOr(keys) {
-                keys = AccessOrder.resolve(keys, termCount: { terms($0)?.count }) ?? rowidOnly
+                keys = AccessOrder.resolve(keys, termCounts: { path, parents in
+                    var e = core.where
+                    for (depth, b) in path.enumerated() {
+                        guard let outer = terms(Array(path[..<depth]), parents), b >= 1, b <= outer.count else { return [] }
+                        e = outer[b - 1]
+                    }
+                    let counts = ors(e).map(\.count)
+                    return counts.filter { c in counts.filter { $0 == c }.count == 1 }
+                }) ?? rowidOnly
+                for k in keys where k.orTerms > 0 { if let p = k.orPath { chosen[p] = k.orTerms } }
             }
             for k in keys where k.orTerms > 0 {
-                guard let path = k.orPath, let ts = terms(path), ts.count == k.orTerms,
+                guard let path = k.orPath, let ts = terms(path, chosen), ts.count == k.orTerms,
                       path.isEmpty || loopNumbers[Array(path.dropLast())] != nil else { keys = rowidOnly; break }
                 var number = Expr.case(CaseExpr(whens: ts.enumerated().map {
                     WhenThen(when: $0.element, then: .literal(.number(String($0.offset + 1))))
