@@ -23,6 +23,9 @@ struct AccessKey: Equatable, Sendable {
     /// `orPath` reads (the other rows tie on it). Nil: an ordinary key of every row.
     var orPath: [Int]? = nil
     var orTerms: Int = 0
+    /// With `orTerms` n > 0: which of the ORs the plan may read at `orPath` it reads (see
+    /// `resolve`).
+    var orCandidate: Int = 0
 }
 
 enum AccessOrder {
@@ -105,7 +108,17 @@ enum AccessOrder {
             if line.hasPrefix("INDEX "), let k = Int(line.dropFirst(6)) { raw.append(token(-2, [k])); continue }
             guard let p = path(line), let cols = indexKeys(p, backward: false, indexColumns: indexColumns) else { return nil }
             raw += cols.map { var k = $0; k.orPath = []; return k }
-            raw.append(token(-3))
+            // The loop's end, naming the columns its index search constrains (`(col3=? AND
+            // col1<?)` gives "col3,col1").
+            var end = token(-3)
+            if let open = line.lastIndex(of: "("), line.hasSuffix(")") {
+                let names = line[line.index(after: open)..<line.index(before: line.endIndex)]
+                    .split(separator: " ").filter { $0 != "AND" }
+                    .map { $0.prefix { !"=<>!)".contains($0) } }
+                    .filter { !$0.isEmpty }
+                if !names.isEmpty { end.column = names.joined(separator: ",") }
+            }
+            raw.append(end)
         }
         return raw.first?.orTerms == -1 ? raw : nil
     }
@@ -115,12 +128,15 @@ enum AccessOrder {
 
     /// The read order of a MULTI-INDEX OR plan from its raw keys: for each OR, the number of
     /// the first of its terms a row satisfies (`orTerms` n, `orPath` the OR), each loop's index
-    /// columns for its own rows (`orPath` the loop), then the rowid. `termCounts(path, chosen)`
-    /// gives how many terms each OR the plan may read at `path` has ([]: among the WHERE
-    /// clause's AND terms; [b]: among those of term b of the OR chosen at [], ...), given the
-    /// term counts already chosen for the enclosing ORs; a count that fits the plan's lines is
-    /// chosen. Nil when no choice fits.
-    static func resolve(_ raw: [AccessKey], termCounts: ([Int], [[Int]: Int]) -> [Int]) -> [AccessKey]? {
+    /// columns for its own rows (`orPath` the loop), then the rowid. `candidates(path, chosen)`
+    /// gives the term counts of the ORs the plan may read at `path` ([]: those among the WHERE
+    /// clause's AND terms; [b]: among the AND terms of term b of the OR chosen at [], ...),
+    /// given the ORs already chosen for the enclosing paths (`chosen`: path → candidate index);
+    /// `uses(path, chosen, b, columns)` says whether term b of the OR chosen at `path` names one
+    /// of `columns` (comma-separated), the columns that term's loop searches its index on. The first choice that fits the
+    /// plan's lines is taken (`orCandidate`). Nil when none fits.
+    static func resolve(_ raw: [AccessKey], candidates: ([Int], [[Int]: Int]) -> [Int],
+                        uses: ([Int], [[Int]: Int], Int, String) -> Bool) -> [AccessKey]? {
         var i = 0
         var out: [AccessKey] = []
         var chosen: [[Int]: Int] = [:]
@@ -129,10 +145,10 @@ enum AccessOrder {
         func parseOr(_ path: [Int], _ rest: () -> Bool) -> Bool {
             guard i < raw.count, raw[i].orTerms == -1 else { return false }
             let (start, at, before) = (i, out.count, chosen)
-            for n in termCounts(path, chosen) where n >= 2 {
+            for (id, n) in candidates(path, chosen).enumerated() where n >= 2 {
                 (i, chosen) = (start + 1, before)
-                chosen[path] = n
-                out.append(AccessKey(column: nil, descending: false, collation: "BINARY", orPath: path, orTerms: n))
+                chosen[path] = id
+                out.append(AccessKey(column: nil, descending: false, collation: "BINARY", orPath: path, orTerms: n, orCandidate: id))
                 if parseTerm(path, 1, n, rest) { return true }
                 out.removeSubrange(at...)
             }
@@ -150,7 +166,7 @@ enum AccessOrder {
                 while i < raw.count, raw[i].orTerms == 0 {
                     var k = raw[i]; k.orPath = path + [b]; out.append(k); i += 1
                 }
-                if i < raw.count, raw[i].orTerms == -3 {
+                if i < raw.count, raw[i].orTerms == -3, raw[i].column.map({ uses(path, chosen, b, $0) }) ?? true {
                     i += 1
                     if parseTerm(path, b + 1, n, rest) { return true }
                 }

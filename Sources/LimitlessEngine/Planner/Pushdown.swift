@@ -526,17 +526,19 @@ private struct Context {
                     return nil
                 }
             }
-            // The terms of the OR read at `path`: the one, among the AND terms of the expression
-            // at `path`, with the term count chosen for it (nil unless exactly one has it).
+            // The terms of the OR read at `path`: the candidate chosen for it among the ORs of the
+            // AND terms of the expression at `path`.
             func terms(_ path: [Int], _ chosen: [[Int]: Int]) -> [Expr]? {
-                var e = core.where
-                for (depth, b) in path.enumerated() {
-                    guard let outer = terms(Array(path[..<depth]), chosen), b >= 1, b <= outer.count else { return nil }
-                    e = outer[b - 1]
-                }
-                guard let n = chosen[path] else { return nil }
-                let fits = ors(e).filter { $0.count == n }
-                return fits.count == 1 ? fits[0] : nil
+                guard let e = expression(path, chosen), let id = chosen[path] else { return nil }
+                let cands = ors(e)
+                return id >= 0 && id < cands.count ? cands[id] : nil
+            }
+            // The expression at `path`: the WHERE clause, or term b of the OR chosen at the
+            // enclosing path.
+            func expression(_ path: [Int], _ chosen: [[Int]: Int]) -> Expr? {
+                guard let b = path.last else { return core.where }
+                guard let outer = terms(Array(path.dropLast()), chosen), b >= 1, b <= outer.count else { return nil }
+                return outer[b - 1]
             }
             // True for the rows the loop at `path` reads (nil: every row).
             func gate(_ path: [Int]) -> Expr? {
@@ -548,16 +550,17 @@ private struct Context {
             }
             var chosen: [[Int]: Int] = [:]
             if AccessOrder.isRawMultiIndexOr(keys) {
-                keys = AccessOrder.resolve(keys, termCounts: { path, parents in
-                    var e = core.where
-                    for (depth, b) in path.enumerated() {
-                        guard let outer = terms(Array(path[..<depth]), parents), b >= 1, b <= outer.count else { return [] }
-                        e = outer[b - 1]
-                    }
-                    let counts = ors(e).map(\.count)
-                    return counts.filter { c in counts.filter { $0 == c }.count == 1 }
+                keys = AccessOrder.resolve(keys, candidates: { path, parents in
+                    ors(expression(path, parents)).map(\.count)
+                }, uses: { path, parents, b, columns in
+                    // A term's loop searches on columns the term names (others may come from the
+                    // AND terms around the OR); the rowid may be named as its alias.
+                    guard let ts = terms(path, parents), b >= 1, b <= ts.count else { return false }
+                    let searched = Set(columns.lowercased().split(separator: ",").map(String.init))
+                    if searched.contains("rowid") { return true }
+                    return ts[b - 1].columnReferences.contains { searched.contains($0.column.lowercased()) }
                 }) ?? rowidOnly
-                for k in keys where k.orTerms > 0 { if let p = k.orPath { chosen[p] = k.orTerms } }
+                for k in keys where k.orTerms > 0 { if let p = k.orPath { chosen[p] = k.orCandidate } }
             }
             for k in keys where k.orTerms > 0 {
                 guard let path = k.orPath, let ts = terms(path, chosen), ts.count == k.orTerms,
