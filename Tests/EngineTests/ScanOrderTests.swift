@@ -196,6 +196,7 @@ import Testing
         let cols: (String) -> [(cid: Int, name: String?, desc: Bool, collation: String)]? = { _ in
             [(2, "a", true, "BINARY"), (3, "x", false, "NOCASE")]
         }
+
         let fwd = AccessOrder.keys(details: ["SCAN t USING INDEX t_ax", "USE TEMP B-TREE FOR ORDER BY"], backward: false, indexColumns: cols)
         #expect(fwd == [AccessKey(column: "a", descending: true, collation: "BINARY"),
                         AccessKey(column: "x", descending: false, collation: "NOCASE"),
@@ -204,9 +205,64 @@ import Testing
         #expect(back?.map(\.descending) == [false, true, true])
         #expect(AccessOrder.keys(details: ["SCAN t"], backward: false, indexColumns: cols) == [AccessKey(column: nil, descending: false, collation: "BINARY")])
         // Not one plain loop: unknown.
-        #expect(AccessOrder.keys(details: ["MULTI-INDEX OR", "SEARCH t USING INDEX a (a=?)", "SEARCH t USING INDEX b (b=?)"], backward: false, indexColumns: cols) == nil)
+        #expect(AccessOrder.keys(details: ["MULTI-INDEX OR", "SEARCH t USING INDEX a (a=?)", "SEARCH t USING INDEX b (b=?)"], backward: false, indexColumns: cols)
+                    .flatMap { AccessOrder.resolve($0, candidates: { p, _ in p.isEmpty ? [2] : [] }, uses: Self.anyColumn) } == nil)
         #expect(AccessOrder.keys(details: ["SCAN t USING INDEX e"], backward: false, indexColumns: { _ in [(-2, nil, false, "BINARY")] }) == nil)
     }
+
+    static func cols(_ index: String) -> [(cid: Int, name: String?, desc: Bool, collation: String)]? {
+        [(2, "a", true, "BINARY"), (3, "x", false, "NOCASE")]
+    }
+    static func anyColumn(_ path: [Int], _ chosen: [[Int]: Int], _ b: Int, _ column: String) -> Bool { true }
+    static func resolved(_ details: [String], _ counts: ([Int], [[Int]: Int]) -> [Int],
+                         uses: ([Int], [[Int]: Int], Int, String) -> Bool = anyColumn) -> [AccessKey]? {
+        AccessOrder.keys(details: details, backward: false, indexColumns: cols).flatMap {
+            AccessOrder.resolve($0, candidates: counts, uses: uses)
+        }
+    }
+
+    @Test func accessOrderReadsMultiIndexOr() {
+        let cols = Self.cols(_:)
+        // MULTI-INDEX OR: the number of the first OR term a row meets, each term's loop order
+        // for its own rows, then the rowid; which nested OR an `INDEX i` belongs to is read with
+        // the statement's term counts.
+        let multi = ["MULTI-INDEX OR", "INDEX 1", "SEARCH t USING INDEX t_ax (a=?)", "INDEX 2",
+                     "SEARCH t USING INTEGER PRIMARY KEY (rowid=?)", "USE TEMP B-TREE FOR ORDER BY"]
+        let raw = AccessOrder.keys(details: multi, backward: false, indexColumns: cols)
+        #expect(raw.map(AccessOrder.isRawMultiIndexOr) == true)
+        let two = Self.resolved(multi) { p, _ in p.isEmpty ? [2] : [] }
+        #expect(two == [
+            AccessKey(column: nil, descending: false, collation: "BINARY", orPath: [], orTerms: 2),
+            AccessKey(column: "a", descending: true, collation: "BINARY", orPath: [1]),
+            AccessKey(column: "x", descending: false, collation: "NOCASE", orPath: [1]),
+            AccessKey(column: nil, descending: false, collation: "BINARY")])
+        #expect(Self.resolved(multi) { p, _ in p.isEmpty ? [3] : [] } == nil)
+        #expect(AccessOrder.keys(details: multi, backward: true, indexColumns: cols) == nil)
+        #expect(AccessOrder.keys(details: ["SCAN u"] + multi, backward: false, indexColumns: cols) == nil)
+        #expect(Self.resolved(["MULTI-INDEX OR", "SEARCH t USING INDEX a (a=?)", "SEARCH t USING INDEX b (b=?)"]) { p, _ in p.isEmpty ? [2] : [] } == nil)
+        // An OR inside term 1 with three terms, then the outer OR's term 2: the same lines read
+        // as an inner OR of two terms and an outer of three would not fit.
+        let nested = ["MULTI-INDEX OR", "INDEX 1", "MULTI-INDEX OR", "INDEX 1", "SEARCH t USING INDEX t_ax (a=?)",
+                      "INDEX 2", "SCAN t", "INDEX 3", "SEARCH t USING INDEX t_ax (a>?)", "INDEX 2", "SCAN t"]
+        let shape = Self.resolved(nested) { p, _ in p == [] ? [2] : p == [1] ? [3] : [] }?
+            .map { [$0.column ?? "-", "\($0.orPath ?? [-1])", "\($0.orTerms)"] }
+        #expect(shape == [
+            ["-", "[]", "2"], ["-", "[1]", "3"], ["a", "[1, 1]", "0"], ["x", "[1, 1]", "0"],
+            ["a", "[1, 3]", "0"], ["x", "[1, 3]", "0"], ["-", "[-1]", "0"]])
+        #expect(Self.resolved(nested) { p, _ in p == [] ? [3] : p == [1] ? [2] : [] } == nil)
+        // Several ORs to choose from at a level: the one whose term count fits the lines wins.
+        let chosen = Self.resolved(nested) { p, chosen in p == [] ? [3, 2] : p == [1] && chosen[[]] == 1 ? [2, 3] : [] }
+        #expect(chosen?.filter { $0.orTerms > 0 }.map(\.orTerms) == [2, 3])
+        // Two ORs with as many terms: the one whose terms constrain the columns the loops' index
+        // searches start with is read.
+        let flat = ["MULTI-INDEX OR", "INDEX 1", "SEARCH t USING INDEX t_ax (a>? AND a<?)", "INDEX 2", "SEARCH t USING INDEX t_ax (a=?)"]
+        let picked = Self.resolved(flat, { p, _ in p == [] ? [2, 2] : [] },
+                                   uses: { _, chosen, b, columns in
+                                       columns.split(separator: ",").contains(Substring((chosen[[]] == 1 ? ["a", "a"] : ["x", "x"])[b - 1]))
+                                   })
+        #expect(picked?.first?.orCandidate == 1)
+    }
+
 
     /// Why group_concat over groups that span shards stays at the router: per-shard partials
     /// concatenated shard by shard would not give one database's order, since rowids (scan

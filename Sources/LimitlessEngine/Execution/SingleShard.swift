@@ -320,7 +320,6 @@ extension ClusterEngine {
             return true
         }
         guard collect(from) else { return nil }
-        // No subqueries anywhere (a subquery could read rows of other shards).
         var exprs: [Expr] = core.columns.compactMap { if case let .expr(e, _) = $0 { return e }; return nil }
         if let w = core.where { exprs.append(w) }
         exprs += core.groupBy
@@ -335,16 +334,27 @@ extension ClusterEngine {
             if case let .join(inner) = j.first { joinExprs(inner) }
         }
         joinExprs(from)
-        var hasSubquery = false
+        // A subquery may stay only when every table it reads is a reference table: each shard
+        // holds all of its rows.
+        func referenceOnly(_ names: [QualifiedName]) -> Bool {
+            names.allSatisfy { n in
+                if let sc = n.schema, sc.lowercased() != "main" { return false }
+                return catalog.table(n.name)?.placement == .reference
+            }
+        }
+        var subqueriesStay = true
         for e in exprs {
             e.forEach { node in
                 switch node {
-                case .subquery, .exists, .inSelect, .inTable: hasSubquery = true
+                case .subquery(let sub), .exists(let sub), .inSelect(_, let sub, _):
+                    if !referenceOnly(sub.referencedTables) { subqueriesStay = false }
+                case .inTable(_, let name, let args, _):
+                    if args != nil || !referenceOnly([name]) { subqueriesStay = false }
                 default: break
                 }
             }
         }
-        if hasSubquery { return nil }
+        if !subqueriesStay { return nil }
         let plan = SingleShardPlan()
         for (i, ref) in refs.enumerated() where ref.info.placement == .sharded {
             let info = ref.info

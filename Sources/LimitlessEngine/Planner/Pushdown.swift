@@ -554,11 +554,79 @@ private struct Context {
             // The order one database reads the table in: rowid order, or the order of the index
             // its plan reads (index columns, then the rowid, backwards when it steps back).
             let s = sources[0]
-            let keys = accessOrder?(s.info, !select.orderBy.isEmpty) ?? [AccessKey(column: nil, descending: false, collation: "BINARY")]
+            let rowidOnly = [AccessKey(column: nil, descending: false, collation: "BINARY")]
+            var keys = accessOrder?(s.info, !select.orderBy.isEmpty) ?? rowidOnly
+            // A MULTI-INDEX OR read: the loop that gave a row is the one of the first OR term it
+            // satisfies, at each level of nested ORs.
+            var loopNumbers: [[Int]: Expr] = [:]
+            var gates: [[Int]: Expr] = [:]
+            // The ORs among an expression's AND terms, each as its flattened terms.
+            func ors(_ e: Expr?) -> [[Expr]] {
+                guard let e else { return [] }
+                return e.conjuncts.compactMap { c in
+                    if case .binary(.or, _, _) = c { return Self.orTerms(c) }
+                    return nil
+                }
+            }
+            // The terms of the OR read at `path`: the candidate chosen for it among the ORs of the
+            // AND terms of the expression at `path`.
+            func terms(_ path: [Int], _ chosen: [[Int]: Int]) -> [Expr]? {
+                guard let e = expression(path, chosen), let id = chosen[path] else { return nil }
+                let cands = ors(e)
+                return id >= 0 && id < cands.count ? cands[id] : nil
+            }
+            // The expression at `path`: the WHERE clause, or term b of the OR chosen at the
+            // enclosing path.
+            func expression(_ path: [Int], _ chosen: [[Int]: Int]) -> Expr? {
+                guard let b = path.last else { return core.where }
+                guard let outer = terms(Array(path.dropLast()), chosen), b >= 1, b <= outer.count else { return nil }
+                return outer[b - 1]
+            }
+            // True for the rows the loop at `path` reads (nil: every row).
+            func gate(_ path: [Int]) -> Expr? {
+                guard let last = path.last else { return nil }
+                let parent = Array(path.dropLast())
+                guard let number = loopNumbers[parent] else { return nil }
+                let own = Expr.binary(.eq, number, .literal(.number(String(last))))
+                return gate(parent).map { .binary(.and, $0, own) } ?? own
+            }
+            var chosen: [[Int]: Int] = [:]
+            if AccessOrder.isRawMultiIndexOr(keys) {
+                keys = AccessOrder.resolve(keys, candidates: { path, parents in
+                    ors(expression(path, parents)).map(\.count)
+                }, uses: { path, parents, b, columns in
+                    // A term's loop searches on columns the term names (others may come from the
+                    // AND terms around the OR); the rowid may be named as its alias.
+                    guard let ts = terms(path, parents), b >= 1, b <= ts.count else { return false }
+                    let searched = Set(columns.lowercased().split(separator: ",").map(String.init))
+                    if searched.contains("rowid") { return true }
+                    return ts[b - 1].columnReferences.contains { searched.contains($0.column.lowercased()) }
+                }) ?? rowidOnly
+                for k in keys where k.orTerms > 0 { if let p = k.orPath { chosen[p] = k.orCandidate } }
+            }
+            for k in keys where k.orTerms > 0 {
+                guard let path = k.orPath, let ts = terms(path, chosen), ts.count == k.orTerms,
+                      path.isEmpty || loopNumbers[Array(path.dropLast())] != nil else { keys = rowidOnly; break }
+                var number = Expr.case(CaseExpr(whens: ts.enumerated().map {
+                    WhenThen(when: $0.element, then: .literal(.number(String($0.offset + 1))))
+                }, elseValue: .literal(.number(String(ts.count + 1)))))
+                if let g = gate(path) { number = .case(CaseExpr(whens: [WhenThen(when: g, then: number)])) }
+                loopNumbers[path] = number
+            }
+            if keys.contains(where: { $0.orPath != nil }) {
+                for k in keys where k.orTerms == 0 { if let p = k.orPath { gates[p] = gate(p) } }
+            }
             for k in keys {
                 var e = Expr.column(ColumnRef(table: s.binding, k.column ?? s.info.rowidName))
                 if let c = k.column, let i = s.info.columnIndex(c), s.info.columns[i].collation.uppercased() != k.collation.uppercased() {
                     e = .collate(e, k.collation.uppercased())
+                }
+                if let path = k.orPath {
+                    // The loop number itself, or this loop's key for its own rows (NULL, a tie,
+                    // for the rows other loops give).
+                    if k.orTerms > 0, let number = loopNumbers[path] { e = number }
+                    else if let g = gates[path] { e = .case(CaseExpr(whens: [WhenThen(when: g, then: e)])) }
+                    else { continue }
                 }
                 orderBy.append((OrderingTerm(e, ascending: !k.descending), false))
             }
@@ -590,6 +658,20 @@ private struct Context {
         return PushdownPlan(shardSelect: shard, merge: keys.isEmpty ? .concat : .sorted(keys),
                             hiddenColumns: hidden.count, offset: offset, limit: limit,
                             broadcasts: broadcasts, partialAggregates: false, reason: reason)
+    }
+
+    /// The OR terms of the one OR among the WHERE clause's AND terms, flattened as SQLite's
+    /// MULTI-INDEX OR reads them (`a OR (b OR c)` is three terms); nil when there is not exactly
+    /// one such OR.
+    static func orTerms(_ w: Expr?) -> [Expr]? {
+        func split(_ e: Expr, _ op: BinaryOperator) -> [Expr] {
+            if case let .binary(o, l, r) = e, o == op { return split(l, op) + split(r, op) }
+            return [e]
+        }
+        guard let w else { return nil }
+        let ors = split(w, .and).filter { if case .binary(.or, _, _) = $0 { return true }; return false }
+        guard ors.count == 1 else { return nil }
+        return split(ors[0], .or)
     }
 
     /// SELECT DISTINCT without aggregates: each shard removes its duplicates, the combine query
