@@ -87,6 +87,8 @@ import Testing
     /// subquery and the row order of a join match it.
     @Test func routerScansReadThroughAnIndexKeepIndexOrder() throws {
         let (f, plain) = try setUp()
+        // The scans themselves, not copies (which these statements would run over otherwise).
+        f.engine.routerCopyRows = 0
         let indexes = "CREATE INDEX t_g ON t(g); CREATE INDEX t_ax ON t(a DESC, x COLLATE NOCASE);"
         try f.run(indexes)
         try plain.exec(indexes)
@@ -101,7 +103,8 @@ import Testing
                     "SELECT k, (SELECT x FROM t WHERE g > u.k LIMIT 1) FROM u",
                     "SELECT v, (SELECT group_concat(id) FROM t WHERE a = u.k) FROM u",
                     "SELECT * FROM (SELECT id, x FROM t WHERE g > 1 LIMIT 3) JOIN u ON u.k < 3 ORDER BY v"] {
-            #expect(try f.engine.explainLines(sql).first == "Router Execution", "\(sql)")
+            let plan = try f.engine.explainLines(sql)
+            #expect(plan.first == "Router Execution" && !plan.contains { $0.contains("Copy") }, "\(sql)")
             let got = try rows(f, sql).map(DifferentialTests.key)
             let expected = try plain.query(sql).map(DifferentialTests.key)
             #expect(got == expected, "\(sql)")

@@ -39,11 +39,27 @@ extension ClusterEngine {
         guard let details = texts("EXPLAIN QUERY PLAN " + sql, column: 3) else { return nil }
         if unsorted && details.contains(where: { $0.hasPrefix("USE TEMP B-TREE") }) { return nil }
         var backward = false
-        // An index is read backwards only to serve an ORDER BY; the bytecode says whether it is.
-        if ordered, details.contains(where: { AccessOrder.after(" USING ", in: $0) != nil }),
-           !details.contains("USE TEMP B-TREE FOR ORDER BY") {
-            guard let ops = texts("EXPLAIN " + sql, column: 1) else { return nil }
-            backward = ops.contains("Prev")
+        // An index is read backwards only to serve an ORDER BY (in part: with a sort for the
+        // rest, an IN list's ranges may still be read backwards); the bytecode says whether it
+        // is: a Prev on a cursor opened on the table or one of its indexes (an IN list's own
+        // cursor steps back too when it is walked in descending order).
+        if ordered, details.contains(where: { AccessOrder.after(" USING ", in: $0) != nil }) {
+            guard let roots = try? db.query("SELECT rootpage FROM sqlite_schema WHERE tbl_name = ? COLLATE NOCASE AND type IN ('table', 'index')",
+                                             [.text(table.name)]),
+                  let ops = try? db.prepare("EXPLAIN " + sql) else { return nil }
+            let pages = Set(roots.compactMap { r -> Int64? in if case let .integer(p)? = r.first { return p }; return nil })
+            var cursors = Set<Int64>()
+            var prevs: [Int64] = []
+            while sqlite3_step(ops.handle) == SQLITE_ROW {
+                guard let p = sqlite3_column_text(ops.handle, 1) else { continue }
+                let op = String(cString: p)
+                if op == "OpenRead" && sqlite3_column_int64(ops.handle, 4) == 0 && pages.contains(sqlite3_column_int64(ops.handle, 3)) {
+                    cursors.insert(sqlite3_column_int64(ops.handle, 2))
+                } else if op == "Prev" {
+                    prevs.append(sqlite3_column_int64(ops.handle, 2))
+                }
+            }
+            backward = prevs.contains(where: cursors.contains)
         }
         return AccessOrder.keys(details: details, backward: backward) { name in
             guard let rows = try? db.query("SELECT cid, name, \"desc\", coll, \"key\" FROM pragma_index_xinfo(?)", [.text(name)]) else { return nil }

@@ -68,6 +68,8 @@ public final class ClusterEngine {
     var pendingError: EngineError?
     /// Router copies (RouterCopy.swift) a statement could not drop: dropped before the next.
     var staleRouterCopies: [String] = []
+    /// The most rows a statement is run over router copies for (RouterCopy.swift).
+    var routerCopyRows = ClusterEngine.defaultRouterCopyRows
     /// PostgreSQL semantics: after an error inside BEGIN … COMMIT, everything but the end of the
     /// block fails, and COMMIT rolls back.
     public private(set) var transactionFailed = false

@@ -22,9 +22,10 @@ import LimitlessSupport
 // when the statement ends.
 
 extension ClusterEngine {
-    /// The most rows (over every table copied) a statement is copied for; above it the router
-    /// reads the shards through scans (LIMITLESS_ROUTER_COPY_ROWS overrides it; 0 turns copies off).
-    static let routerCopyRows: Int64 = {
+    /// The most rows (over every table copied) a statement is copied for by default; above it
+    /// the router reads the shards through scans (LIMITLESS_ROUTER_COPY_ROWS overrides it; 0
+    /// turns copies off). An engine's `routerCopyRows` starts at this value.
+    static let defaultRouterCopyRows: Int64 = {
         if let v = getenv("LIMITLESS_ROUTER_COPY_ROWS"), let n = Int64(String(cString: v)) { return n }
         return 100_000
     }()
@@ -34,7 +35,7 @@ extension ClusterEngine {
     /// names a view or a temporary object (a view in the main schema would still read the
     /// virtual tables; a temporary table of the same name would be replaced).
     func routerCopyTables(forStatement sql: String, _ head: [Token]) -> [TableInfo]? {
-        guard ClusterEngine.routerCopyRows > 0, !catalog.tables.isEmpty, let first = head.first, first.kind == .word,
+        guard routerCopyRows > 0, !catalog.tables.isEmpty, let first = head.first, first.kind == .word,
               first.text == "SELECT" || first.text == "WITH" else { return nil }
         let toks = Tokens.scan(sql)
         if first.text == "WITH" && ClusterEngine.commandVerb(toks) != "SELECT" { return nil }
@@ -45,9 +46,10 @@ extension ClusterEngine {
                 // DISTINCT: of values equal but spelt differently (NOCASE, RTRIM) it keeps the
                 // first read.
                 orderSensitive = true
-            case "GROUP":
+            case "GROUP", "ORDER":
                 // A column beside aggregates that is not grouped on comes from one row of the
                 // group: the last one read (or the one with the min/max, ties in read order).
+                // Rows whose ORDER BY keys tie come in read order.
                 if i + 1 < toks.count, toks[i + 1].isWord("BY") { orderSensitive = true }
             case "GROUP_CONCAT", "STRING_AGG":
                 if i + 1 < toks.count, toks[i + 1].kind == .punct, toks[i + 1].text == "(" { orderSensitive = true }
@@ -63,10 +65,10 @@ extension ClusterEngine {
     /// Whether a statement over `tables` may run over copies: they hold at most
     /// `routerCopyRows` rows together, and it names no view or temporary object.
     func routerCopyable(_ sql: String, _ tables: [TableInfo], _ scanned: [Token]? = nil) -> Bool {
-        guard ClusterEngine.routerCopyRows > 0, !tables.isEmpty else { return false }
+        guard routerCopyRows > 0, !tables.isEmpty else { return false }
         var rows: Int64 = 0
         for t in tables { rows += rowCount(t) }
-        guard rows <= ClusterEngine.routerCopyRows else { return false }
+        guard rows <= routerCopyRows else { return false }
         let toks = scanned ?? Tokens.scan(sql)
         guard let names = try? router.query("SELECT name FROM sqlite_schema WHERE type = 'view' UNION ALL SELECT name FROM sqlite_temp_schema")
         else { return false }
