@@ -39,11 +39,12 @@ extension ClusterEngine {
         guard let details = texts("EXPLAIN QUERY PLAN " + sql, column: 3) else { return nil }
         if unsorted && details.contains(where: { $0.hasPrefix("USE TEMP B-TREE") }) { return nil }
         var backward = false
-        // An index is read backwards only to serve an ORDER BY (in part: with a sort for the
+        // An index (or the table, in rowid order: `SCAN t` for ORDER BY pk DESC where pk is the
+        // rowid) is read backwards only to serve an ORDER BY (in part: with a sort for the
         // rest, an IN list's ranges may still be read backwards); the bytecode says whether it
         // is: a Prev on a cursor opened on the table or one of its indexes (an IN list's own
         // cursor steps back too when it is walked in descending order).
-        if ordered, details.contains(where: { AccessOrder.after(" USING ", in: $0) != nil }) {
+        if ordered, details.contains(where: { AccessOrder.after(" USING ", in: $0) != nil || $0.hasPrefix("SCAN ") }) {
             guard let roots = try? db.query("SELECT rootpage FROM sqlite_schema WHERE tbl_name = ? COLLATE NOCASE AND type IN ('table', 'index')",
                                              [.text(table.name)]),
                   let ops = try? db.prepare("EXPLAIN " + sql) else { return nil }
