@@ -32,15 +32,20 @@ extension ClusterEngine {
 
     /// The distributed tables a router SELECT reads through copies, or nil when it reads them
     /// through scans: its answer cannot depend on read order, the tables are too big, or it
-    /// names a view or a temporary object (a view in the main schema would still read the
-    /// virtual tables; a temporary table of the same name would be replaced).
+    /// names a temporary object (a temporary table of the same name would be replaced). A view
+    /// it names is copied too, as a temporary view over the copies.
     func routerCopyTables(forStatement sql: String, _ head: [Token]) -> [TableInfo]? {
         guard routerCopyRows > 0, !catalog.tables.isEmpty, let first = head.first, first.kind == .word,
               first.text == "SELECT" || first.text == "WITH" else { return nil }
         let toks = Tokens.scan(sql)
         if first.text == "WITH" && ClusterEngine.commandVerb(toks) != "SELECT" { return nil }
+        // The views it names (and those they name) count as its text: their tables are copied
+        // too, and an ORDER BY or LIMIT in a view's body is one of the statement's.
+        let views = routerViews(toks)
+        let text = ([sql] + views.map(\.sql)).joined(separator: "\n")
+        let all = views.isEmpty ? toks : Tokens.scan(text)
         var orderSensitive = false
-        for (i, t) in toks.enumerated() where t.kind == .word {
+        for (i, t) in all.enumerated() where t.kind == .word {
             switch t.text {
             case "LIMIT", "OFFSET", "OVER", "DISTINCT":
                 // DISTINCT: of values equal but spelt differently (NOCASE, RTRIM) it keeps the
@@ -50,27 +55,48 @@ extension ClusterEngine {
                 // A column beside aggregates that is not grouped on comes from one row of the
                 // group: the last one read (or the one with the min/max, ties in read order).
                 // Rows whose ORDER BY keys tie come in read order.
-                if i + 1 < toks.count, toks[i + 1].isWord("BY") { orderSensitive = true }
+                if i + 1 < all.count, all[i + 1].isWord("BY") { orderSensitive = true }
             case "GROUP_CONCAT", "STRING_AGG":
-                if i + 1 < toks.count, toks[i + 1].kind == .punct, toks[i + 1].text == "(" { orderSensitive = true }
+                if i + 1 < all.count, all[i + 1].kind == .punct, all[i + 1].text == "(" { orderSensitive = true }
             default:
                 break
             }
         }
         guard orderSensitive else { return nil }
-        let tables = referencedTables(sql).filter { $0.placement != .standard }
+        let tables = referencedTables(text).filter { $0.placement != .standard }
         return routerCopyable(sql, tables, toks) ? tables : nil
     }
 
+    /// The router's views (main schema) a statement names, with the views those name in turn,
+    /// in the order they were made (each one's own views before it): name and CREATE VIEW text.
+    func routerViews(_ toks: [Token]) -> [(name: String, sql: String)] {
+        guard let rows = try? router.query("SELECT name, sql FROM sqlite_schema WHERE type = 'view' AND sql IS NOT NULL ORDER BY rowid"),
+              !rows.isEmpty else { return [] }
+        var all: [(name: String, sql: String)] = []
+        for r in rows {
+            if r.count == 2, case let .text(n) = r[0], case let .text(t) = r[1] { all.append((n, t)) }
+        }
+        var wanted = Set<String>()
+        var pending = toks.filter(\.isName).map { $0.text.lowercased() }
+        while let name = pending.popLast() {
+            guard !wanted.contains(name), let v = all.first(where: { $0.name.lowercased() == name }) else { continue }
+            wanted.insert(name)
+            pending += Tokens.scan(v.sql).filter(\.isName).map { $0.text.lowercased() }
+        }
+        return all.filter { wanted.contains($0.name.lowercased()) }
+    }
+
     /// Whether a statement over `tables` may run over copies: they hold at most
-    /// `routerCopyRows` rows together, and it names no view or temporary object.
-    func routerCopyable(_ sql: String, _ tables: [TableInfo], _ scanned: [Token]? = nil) -> Bool {
+    /// `routerCopyRows` rows together, and it names no temporary object (nor, unless
+    /// `views`, a view).
+    func routerCopyable(_ sql: String, _ tables: [TableInfo], _ scanned: [Token]? = nil, views: Bool = true) -> Bool {
         guard routerCopyRows > 0, !tables.isEmpty else { return false }
         var rows: Int64 = 0
         for t in tables { rows += rowCount(t) }
         guard rows <= routerCopyRows else { return false }
         let toks = scanned ?? Tokens.scan(sql)
-        guard let names = try? router.query("SELECT name FROM sqlite_schema WHERE type = 'view' UNION ALL SELECT name FROM sqlite_temp_schema")
+        let viewNames = views ? "" : "SELECT name FROM sqlite_schema WHERE type = 'view' UNION ALL "
+        guard let names = try? router.query(viewNames + "SELECT name FROM sqlite_temp_schema")
         else { return false }
         let others = Set(names.compactMap { row -> String? in
             if case let .text(n)? = row.first { return n.lowercased() }
@@ -85,9 +111,10 @@ extension ClusterEngine {
         info.placement == .reference ? referenceReadShard : 1
     }
 
-    /// Makes the empty temporary tables (and their indexes) of `tables`, returning the names
-    /// made; on failure drops what it made and throws.
-    func makeRouterCopies(_ tables: [TableInfo]) throws(EngineError) -> [String] {
+    /// Makes the empty temporary tables (and their indexes) of `tables`, and temporary views of
+    /// `views`, returning the names made (a view's marked with `copiedViewMark`); on failure
+    /// drops what it made and throws.
+    func makeRouterCopies(_ tables: [TableInfo], views: [(name: String, sql: String)] = []) throws(EngineError) -> [String] {
         var made: [String] = []
         do throws(EngineError) {
             for info in tables {
@@ -111,6 +138,15 @@ extension ClusterEngine {
                 }
                 guard made.last == info.name else { throw EngineError("cannot copy \(info.name): no table on the shard") }
             }
+            // A view in the main schema reads the main schema's tables whatever the temporary
+            // ones: a temporary view of the same text reads the copies, and hides the view.
+            for v in views {
+                guard v.sql.count > 12, v.sql.prefix(12).uppercased() == "CREATE VIEW " else {
+                    throw EngineError("cannot copy view \(v.name): unexpected schema text")
+                }
+                try router.run("CREATE TEMP VIEW " + v.sql.dropFirst(12), [])
+                made.append(ClusterEngine.copiedViewMark + v.name)
+            }
         } catch {
             dropRouterCopies(made)
             throw error
@@ -124,12 +160,19 @@ extension ClusterEngine {
         staleRouterCopies = []
         for name in names.reversed() {
             do throws(EngineError) {
-                try router.run("DROP TABLE IF EXISTS temp." + quoteIdentifier(name), [])
+                if name.hasPrefix(ClusterEngine.copiedViewMark) {
+                    try router.run("DROP VIEW IF EXISTS temp." + quoteIdentifier(String(name.dropFirst())), [])
+                } else {
+                    try router.run("DROP TABLE IF EXISTS temp." + quoteIdentifier(name), [])
+                }
             } catch {
                 staleRouterCopies.append(name)
             }
         }
     }
+
+    /// Marks a temporary view among the names `makeRouterCopies` made.
+    static let copiedViewMark = "\u{1}"
 
     /// The statement that fills a table's copy from the shards (its rows under their rowids).
     func routerCopyFill(_ info: TableInfo) -> String {
@@ -145,7 +188,7 @@ extension ClusterEngine {
         var fills: [Statement] = []
         let made: [String]
         do throws(EngineError) {
-            made = try makeRouterCopies(tables)
+            made = try makeRouterCopies(tables, views: routerViews(Tokens.scan(sql)))
         } catch {
             return try runOnRouter(sql, toks)
         }

@@ -94,7 +94,7 @@ extension ClusterEngine {
         // Over copies, SQLite's router plan is one database's: asked with the (empty) copies made.
         var copies: [DistributedPlan.Scan] = []
         var made: [String] = []
-        if let tables = routerCopyTables(forStatement: sql, toks), let m = try? makeRouterCopies(tables) {
+        if let tables = routerCopyTables(forStatement: sql, toks), let m = try? makeRouterCopies(tables, views: routerViews(Tokens.scan(sql))) {
             made = m
             copies = tables.map(copyScan)
         }
