@@ -167,6 +167,12 @@ struct PushdownPlanner {
         // order of groups (where one database reads an index). Over copies tier 3 gets them.
         if select.limit != nil, (sources.count > 1 && core.groupBy.isEmpty) || (core.distinct && !Self.ordersEveryColumn(select, core))
             || (!core.groupBy.isEmpty && select.orderBy.isEmpty), copyable?(sources.map(\.info)) == true { return nil }
+        // Rows of a join whose ORDER BY keys tie come in one database's loop order (which table
+        // outermost, which index each loop reads), which merged shard streams do not follow;
+        // unless the ORDER BY names every column (tied rows then look alike), tier 3 over
+        // copies gives them in that order.
+        if sources.count > 1, !select.orderBy.isEmpty, core.groupBy.isEmpty, !Self.ordersEveryColumn(select, core),
+           copyable?(sources.map(\.info)) == true { return nil }
         let resolver = Resolver(sources: sources)
 
         // Collocation: union the sharded tables that a key equality joins.
