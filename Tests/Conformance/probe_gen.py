@@ -304,19 +304,135 @@ def generate(seed, queries=60, big=None):
     return "\n".join(out)
 
 
+def generate_random(seed, queries=80):
+    """random/*-shaped files: tab0..tab2 (col0, col1, col2 INTEGER), a few rows each, and queries
+    of unary operators, arithmetic with NULLs, integer division (by zero too), CAST, CASE,
+    NULLIF/COALESCE, aggregates (DISTINCT, ALL) over cross joins, GROUP BY/HAVING, IN lists and
+    scalar subqueries."""
+    r = random.Random(seed)
+    db = sqlite3.connect(":memory:")
+    out = ["hash-threshold 8", ""]
+    for t in range(3):
+        sql = f"CREATE TABLE tab{t}(col0 INTEGER, col1 INTEGER, col2 INTEGER)"
+        db.execute(sql); out.append(f"statement ok\n{sql}\n")
+        if r.random() < 0.5:
+            c = r.choice(["col0", "col1", "col2"])
+            sql = f"CREATE INDEX idx_{t} ON tab{t}({c}{r.choice(['', ' DESC'])})"
+            db.execute(sql); out.append(f"statement ok\n{sql}\n")
+        for _ in range(3):
+            vals = ", ".join(str(r.choice([r.randint(0, 99), r.randint(0, 99), r.randint(-9, 9), 0])) for _ in range(3))
+            sql = f"INSERT INTO tab{t} VALUES({vals})"
+            db.execute(sql); out.append(f"statement ok\n{sql}\n")
+
+    def atom(cols):
+        k = r.random()
+        if k < 0.45 and cols: return r.choice(cols)
+        if k < 0.55: return "NULL"
+        return str(r.randint(0, 99))
+
+    def e(cols, d=0):
+        k = r.random()
+        if d > 2 or k < 0.3: return r.choice(["", "+ ", "- ", "- - ", "+ - "]) + atom(cols)
+        if k < 0.6: return f"{e(cols, d + 1)} {r.choice(['+', '-', '*', '/', '%'])} {e(cols, d + 1)}"
+        if k < 0.67: return f"( {e(cols, d + 1)} )"
+        if k < 0.72: return f"CAST ( {e(cols, d + 1)} AS {r.choice(['INTEGER', 'REAL', 'TEXT', 'SIGNED', 'DECIMAL'])} )"
+        if k < 0.78: return f"CASE {e(cols, d + 1)} WHEN {e(cols, d + 1)} THEN {e(cols, d + 1)} ELSE {e(cols, d + 1)} END"
+        if k < 0.82: return f"CASE WHEN {b(cols, d + 1)} THEN {e(cols, d + 1)} END"
+        if k < 0.86: return f"NULLIF ( {e(cols, d + 1)}, {e(cols, d + 1)} )"
+        if k < 0.9: return f"COALESCE ( {e(cols, d + 1)}, {e(cols, d + 1)} )"
+        if k < 0.95: return f"ABS ( {e(cols, d + 1)} )"
+        return f"( SELECT {r.choice(['MAX', 'MIN', 'COUNT', 'SUM'])} ( {r.choice(['col0', 'col1', 'col2'])} ) FROM tab{r.randrange(3)} )"
+
+    def b(cols, d=0):
+        k = r.random()
+        if d < 2 and k < 0.2: return f"{b(cols, d + 1)} {r.choice(['AND', 'OR'])} {b(cols, d + 1)}"
+        if k < 0.3: return f"NOT {b(cols, d + 1)}"
+        if k < 0.45: return f"{e(cols, 2)} IS {r.choice(['', 'NOT '])}NULL"
+        if k < 0.6: return f"{e(cols, 2)} {r.choice(['', 'NOT '])}IN ( {', '.join(e(cols, 2) for _ in range(r.randint(0, 4)))} )"
+        if k < 0.7: return f"{e(cols, 2)} {r.choice(['', 'NOT '])}BETWEEN {e(cols, 2)} AND {e(cols, 2)}"
+        if k < 0.75: return f"{e(cols, 2)} IN ( SELECT {r.choice(['col0', 'col1', 'col2'])} FROM tab{r.randrange(3)} )"
+        return f"{e(cols, 2)} {r.choice(['=', '<>', '<', '>', '<=', '>='])} {e(cols, 2)}"
+
+    def query():
+        k = r.random()
+        ts = r.sample(["tab0", "tab1", "tab2"], r.randint(1, 3))
+        if len(ts) == 1:
+            cols = ["col0", "col1", "col2"]
+            frm = f"{ts[0]}{r.choice(['', ' AS cor0'])}"
+        else:
+            cols = [f"cor{i}.col{j}" for i in range(len(ts)) for j in range(3)]
+            frm = ", ".join(f"{t} AS cor{i}" for i, t in enumerate(ts)) if r.random() < 0.6 else \
+                " CROSS JOIN ".join(f"{t} AS cor{i}" for i, t in enumerate(ts))
+        where = f" WHERE {b(cols)}" if r.random() < 0.6 else ""
+        if k < 0.4:
+            sel = ", ".join(e(cols) for _ in range(r.randint(1, 3)))
+            q = f"SELECT {r.choice(['', 'ALL ', 'DISTINCT '])}{sel} FROM {frm}{where}"
+            if r.random() < 0.3: q += " ORDER BY 1" + r.choice(["", " DESC"])
+            return q
+        agg = lambda: f"{r.choice(['', '+ ', '- '])}{r.choice(['COUNT', 'SUM', 'MIN', 'MAX', 'AVG', 'TOTAL'])} ( {r.choice(['', 'ALL ', 'DISTINCT '])}{e(cols, 2)} )"
+        if k < 0.7:
+            sel = ", ".join(r.choice([agg(), f"{e([], 2)} * {agg()}", "COUNT ( * )"]) for _ in range(r.randint(1, 2)))
+            return f"SELECT {r.choice(['', 'ALL ', 'DISTINCT '])}{sel} FROM {frm}{where}"
+        g = r.choice(cols)
+        hv = f" HAVING {b([g], 1)}" if r.random() < 0.4 else ""
+        return f"SELECT {r.choice(['', 'DISTINCT '])}{r.choice(['', '- ', '+ '])}{g}, {agg()} FROM {frm}{where} GROUP BY {g}{hv}"
+
+    for _ in range(queries):
+        q = query()
+        try:
+            cur = db.execute(q); rows = cur.fetchall()
+        except (sqlite3.Error, OverflowError):
+            continue
+        out.append(record(q, cur.description, rows))
+    return "\n".join(out)
+
+
+def record(q, description, rows):
+    ncol = len(description)
+    types = ""
+    for i in range(ncol):
+        vals = [row[i] for row in rows if row[i] is not None]
+        if vals and all(isinstance(v, int) for v in vals): types += "I"
+        elif vals and all(isinstance(v, (int, float)) for v in vals): types += "R"
+        else: types += "T"
+    ordered = " ORDER BY " in q.upper().rsplit(")", 1)[-1]
+    rendered = []
+    for row in rows:
+        rr = []
+        for v, t in zip(row, types):
+            if v is None: rr.append("NULL")
+            elif t == "I": rr.append(str(v))
+            elif t == "R": rr.append("%.3f" % v)
+            else:
+                s = v if isinstance(v, str) else (repr(v) if isinstance(v, float) else str(v))
+                if isinstance(v, float) and v == int(v) and abs(v) < 1e15: s = "%.1f" % v
+                rr.append(s or "(empty)")
+        rendered.append(rr)
+    if not ordered: rendered.sort()
+    values = [v for row in rendered for v in row]
+    if len(values) > 8:
+        import hashlib
+        body = f"{len(values)} values hashing to " + hashlib.md5("".join(v + "\n" for v in values).encode()).hexdigest()
+    else:
+        body = "\n".join(values)
+    return f"query {types} {'nosort' if ordered else 'rowsort'}\n{q}\n----\n{body}\n"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", required=True)
     ap.add_argument("--seeds", default="1-30")
     ap.add_argument("--queries", type=int, default=60)
     ap.add_argument("--big", choices=["auto", "yes", "no"], default="auto")
+    ap.add_argument("--shape", choices=["index", "random"], default="index",
+                    help="index: tab0..tab4 of 7 columns under indexes; random: random/*'s three small tables")
     a = ap.parse_args()
     lo, _, hi = a.seeds.partition("-")
     os.makedirs(a.out, exist_ok=True)
     big = None if a.big == "auto" else a.big == "yes"
     for seed in range(int(lo), int(hi or lo) + 1):
-        with open(os.path.join(a.out, f"probe_{seed}.test"), "w") as f:
-            f.write(generate(seed, a.queries, big))
+        with open(os.path.join(a.out, f"probe_{a.shape}_{seed}.test"), "w") as f:
+            f.write(generate(seed, a.queries, big) if a.shape == "index" else generate_random(seed, a.queries))
 
 
 if __name__ == "__main__":

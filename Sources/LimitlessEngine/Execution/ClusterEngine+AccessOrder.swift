@@ -10,6 +10,17 @@ extension ClusterEngine {
         readOrder(sql, table: table, ordered: ordered, unsorted: false)
     }
 
+    /// The order one database reads `table` in for `sql` when an index serves its GROUP BY
+    /// (nil when its plan sorts for the GROUP BY): its groups come in that order.
+    func groupReadOrder(_ sql: String, table: TableInfo) -> [AccessKey]? {
+        guard let db = try? shard(1), let s = try? db.prepare("EXPLAIN QUERY PLAN " + sql) else { return nil }
+        var sorts = false
+        while sqlite3_step(s.handle) == SQLITE_ROW {
+            if let p = sqlite3_column_text(s.handle, 3), String(cString: p).hasPrefix("USE TEMP B-TREE FOR GROUP BY") { sorts = true }
+        }
+        return sorts ? nil : readOrder(sql, table: table, ordered: true, unsorted: false)
+    }
+
     /// The order a virtual-table scan's `probe` reads the table in (see
     /// VirtualTable/ScanOrder.swift). `sorted`: the probe has a GROUP BY or ORDER BY, and the
     /// answer is nil unless one database would give it without a sorting step.

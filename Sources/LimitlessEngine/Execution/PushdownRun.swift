@@ -36,6 +36,7 @@ extension ClusterEngine {
                                       rowCount: { [unowned self] in self.rowCount($0) },
                                       aggregateNames: aggregateFunctionNames,
                                       accessOrder: { [unowned self] in self.accessOrder(sql, table: $0, ordered: $1) },
+                                      groupOrder: { [unowned self] in self.groupReadOrder(sql, table: $0) },
                                       copyable: { [unowned self] in self.routerCopyable(sql, $0) })
         guard var plan = planner.plan(select) else { return nil }
         if plan.partialAggregates, case .combine = plan.merge {

@@ -80,6 +80,9 @@ struct PushdownPlanner {
     /// (`AccessOrder`), asked only for one-table statements merged in order (with the table
     /// and whether the statement has an ORDER BY); nil: rowid order.
     var accessOrder: ((TableInfo, Bool) -> [AccessKey]?)? = nil
+    /// The order one database reads the table in when an index serves the statement's GROUP
+    /// BY (index columns, then the rowid); nil when it sorts for it (see groupReadOrder).
+    var groupOrder: ((TableInfo) -> [AccessKey]?)? = nil
     /// Whether tier 3 would run a statement over these tables over copies, where it gets one
     /// database's read order (Execution/RouterCopy.swift); nil: never.
     var copyable: (([TableInfo]) -> Bool)? = nil
@@ -259,6 +262,7 @@ struct PushdownPlanner {
         }
         var ctx = Context(sources: sources, aliases: Self.aliases(core.columns), resolver: Resolver(sources: sources))
         ctx.accessOrder = accessOrder
+        ctx.groupOrder = groupOrder
         if ctx.usesAliasInsideExpressions(core, select.orderBy) { return nil }
         // Values equal under NOCASE or RTRIM but spelt differently fall in one group or DISTINCT
         // row, which shows the spelling one database reads first: over copies tier 3 reads in
@@ -359,7 +363,33 @@ private struct Context {
     var sources: [PushdownPlanner.Source]
     var aliases: [String: Expr]
     var resolver: Resolver
+    var groupOrder: ((TableInfo) -> [AccessKey]?)? = nil
     var accessOrder: ((TableInfo, Bool) -> [AccessKey]?)? = nil
+
+    /// One database's group order when an index serves the GROUP BY of one table: it reads
+    /// the index forwards whatever the ORDER BY's directions, so groups come in the index's
+    /// order (a sorter would follow the ORDER BY's directions instead). The GROUP BY's columns
+    /// (lower-case names) in that order, each with its direction; nil when SQLite sorts, or the
+    /// terms are not the index's leading columns under their own collations.
+    func indexGroupOrder(_ core: SelectClause) -> [(column: String, descending: Bool)]? {
+        guard sources.count == 1, !core.groupBy.isEmpty, let keys = groupOrder?(sources[0].info) else { return nil }
+        let info = sources[0].info
+        var names: [String] = []
+        for g in core.groupBy {
+            guard let e = resolveTerm(g, core.columns), case let .column(ref) = e, resolver.resolve(ref) != nil else { return nil }
+            let n = ref.column.lowercased()
+            if !names.contains(n) { names.append(n) }
+        }
+        let lead = keys.prefix(names.count)
+        guard lead.count == names.count else { return nil }
+        var out: [(column: String, descending: Bool)] = []
+        for k in lead {
+            guard let c = k.column?.lowercased(), names.contains(c), k.orPath == nil,
+                  let i = info.columnIndex(c), info.columns[i].collation.uppercased() == k.collation.uppercased() else { return nil }
+            out.append((c, k.descending))
+        }
+        return out
+    }
 
     // MARK: names
 
@@ -549,7 +579,9 @@ private struct Context {
         // keys tie. The shards' streams are merged the same way: after the ORDER BY keys (or
         // alone), the group keys — or, for one table without GROUP BY, the rowid — break ties,
         // so LIMIT keeps the rows one database keeps.
-        if !core.groupBy.isEmpty {
+        if !core.groupBy.isEmpty, let byIndex = indexGroupOrder(core) {
+            orderBy += byIndex.map { (OrderingTerm(.column(ColumnRef(table: sources[0].binding, $0.column)), ascending: !$0.descending), false) }
+        } else if !core.groupBy.isEmpty {
             // SQLite groups in either direction, and takes the ORDER BY's directions (term by
             // term) when both clauses have as many terms, so that its sort may serve both.
             let follow = select.orderBy.count == core.groupBy.count
@@ -848,6 +880,17 @@ private struct Context {
         for term in select.orderBy {
             guard let e = resolveTerm(term.expr, core.columns, orderBy: true) else { return nil }
             order.append(OrderingTerm(Context.positionSafe(rewrite(e)), ascending: term.ascending, nulls: term.nulls))
+        }
+        // Groups whose ORDER BY keys tie come in one database's group order: where an index
+        // serves its GROUP BY that is the index's, which the combine's own sorter would not give.
+        if !order.isEmpty, let byIndex = indexGroupOrder(core) {
+            for k in byIndex {
+                guard let i = groupTerms.firstIndex(where: {
+                    if case let .column(ref) = $0 { return ref.column.lowercased() == k.column }
+                    return false
+                }) else { return nil }
+                order.append(OrderingTerm(.column(ColumnRef("c\(i)")), ascending: !k.descending))
+            }
         }
         if failed || shardItems.isEmpty { return nil }
         var shard = shardCore
