@@ -674,10 +674,15 @@ final class VirtualCursor {
                 if c.hasArgument {
                     value = argv?[arg]; arg += 1
                     // A text column compared with a number: the router compares after numeric
-                    // affinity, the shard would not; leave that one to the router.
+                    // affinity, the shard would not. An equality is sent as
+                    // `CAST(col AS NUMERIC) = ?`, which keeps every row the router's comparison
+                    // keeps (and a few more, such as '3abc' for 3, which the router drops), so
+                    // a join on such columns does not read the whole table per outer row; other
+                    // comparisons are left to the router.
                     let t = sqlite3_value_type(value)
                     if !column.affinity.isNumeric && (t == SQLITE_INTEGER || t == SQLITE_FLOAT) {
                         if n < 64 { skipped |= UInt64(1) << UInt64(n) } else { skippedBeyond.insert(n) }
+                        if c.op == SQLITE_INDEX_CONSTRAINT_EQ || c.op == SQLITE_INDEX_CONSTRAINT_IS { binds.append(value) }
                         continue
                     }
                     // `col = NULL` (and <, > …) match nothing.
@@ -709,10 +714,17 @@ final class VirtualCursor {
             mergeKeys = last.keys
         } else {
             var clauses: [String] = []
-            for (n, item) in items.enumerated() where n < 64 ? skipped & (UInt64(1) << UInt64(n)) == 0 : !skippedBeyond.contains(n) {
+            for (n, item) in items.enumerated() {
                 let parts = item.split(separator: ":")
                 let c = PushedConstraint(column: Int(parts[0])!, op: Int32(parts[1])!)
-                clauses.append(quoteIdentifier(info.columns[c.column].name) + " " + c.sqlOperator + (c.hasArgument ? " ?" : ""))
+                let name = quoteIdentifier(info.columns[c.column].name)
+                if n < 64 ? skipped & (UInt64(1) << UInt64(n)) != 0 : skippedBeyond.contains(n) {
+                    if c.op == SQLITE_INDEX_CONSTRAINT_EQ || c.op == SQLITE_INDEX_CONSTRAINT_IS {
+                        clauses.append("CAST(" + name + " AS NUMERIC) = ?")
+                    }
+                    continue
+                }
+                clauses.append(name + " " + c.sqlOperator + (c.hasArgument ? " ?" : ""))
             }
             let table = self.table
             (sql, mergeKeys) = VirtualTable.scanSelect(info, plan: plan, clauses: clauses, multiShard: shards.count > 1) { probe, sorted in
