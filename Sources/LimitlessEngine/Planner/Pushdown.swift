@@ -176,6 +176,10 @@ struct PushdownPlanner {
         // copies gives them in that order.
         if sources.count > 1, !select.orderBy.isEmpty, core.groupBy.isEmpty, !Self.ordersEveryColumn(select, core),
            copyable?(sources.map(\.info)) == true { return nil }
+        // Likewise DISTINCT rows whose ORDER BY keys tie come in the order one database first
+        // read them, which combining the shards' distinct rows does not keep.
+        if core.distinct, !select.orderBy.isEmpty, !Self.ordersEveryColumn(select, core),
+           copyable?(sources.map(\.info)) == true { return nil }
         let resolver = Resolver(sources: sources)
 
         // Collocation: union the sharded tables that a key equality joins.
