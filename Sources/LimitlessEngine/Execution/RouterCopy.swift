@@ -131,12 +131,23 @@ extension ClusterEngine {
         }
     }
 
-    /// The statement that fills a table's copy from the shards (its rows under their rowids).
+    /// The statement that fills a table's copy from the shards (its rows under their rowids;
+    /// generated columns are computed by the copy's own definition).
     func routerCopyFill(_ info: TableInfo) -> String {
-        let cols = info.columns.map { quoteIdentifier($0.name) }
+        let cols = info.columns.filter { !$0.isGenerated }.map { quoteIdentifier($0.name) }
         let list = (info.rowidAliasIndex == nil ? [info.rowidName] : []) + cols
         let q = quoteIdentifier(info.name)
         return "INSERT INTO temp.\(q) (\(list.joined(separator: ", "))) SELECT \(list.joined(separator: ", ")) FROM main.\(q)"
+    }
+
+    /// The plan (idxStr) of the fill's scan of a table: every column but the generated ones
+    /// (EXPLAIN names the fill by it).
+    static func routerCopyPlan(_ info: TableInfo) -> String {
+        let count = info.columns.count
+        guard count < 64 else { return "" }
+        var used: UInt64 = 0
+        for (i, c) in info.columns.enumerated() where !c.isGenerated { used |= UInt64(1) << UInt64(i) }
+        return used == (UInt64(1) << UInt64(count)) - 1 ? "" : ";" + String(used, radix: 16)
     }
 
     /// Runs a router SELECT over copies of `tables` (see the top of this file); falls back to
