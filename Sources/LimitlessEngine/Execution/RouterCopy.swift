@@ -34,41 +34,49 @@ extension ClusterEngine {
     /// through scans: its answer cannot depend on read order, the tables are too big, or it
     /// names a view or a temporary object (a view in the main schema would still read the
     /// virtual tables; a temporary table of the same name would be replaced).
+    ///
+    /// Values that depend on read order (group_concat, string_agg, what a LIMIT or OFFSET keeps,
+    /// window functions) copy up to `routerCopyRows` rows, as does a statement tier 2 stepped
+    /// aside for (`copiesPromised`). Where read order shows only in the order of ORDER BY ties,
+    /// the row a column beside aggregates comes from, or which spelling of NOCASE-equal values
+    /// a group or DISTINCT row shows (ORDER BY, GROUP BY, DISTINCT), a tenth of that: such
+    /// statements are often lookups that read a few rows through scans, and a copy costs every
+    /// row of the tables.
     func routerCopyTables(forStatement sql: String, _ head: [Token]) -> [TableInfo]? {
+        let promised = copiesPromised
+        copiesPromised = false
         guard routerCopyRows > 0, !catalog.tables.isEmpty, let first = head.first, first.kind == .word,
               first.text == "SELECT" || first.text == "WITH" else { return nil }
         let toks = Tokens.scan(sql)
         if first.text == "WITH" && ClusterEngine.commandVerb(toks) != "SELECT" { return nil }
-        var orderSensitive = false
+        var values = promised, ties = false
         for (i, t) in toks.enumerated() where t.kind == .word {
             switch t.text {
-            case "LIMIT", "OFFSET", "OVER", "DISTINCT":
-                // DISTINCT: of values equal but spelt differently (NOCASE, RTRIM) it keeps the
-                // first read.
-                orderSensitive = true
-            case "GROUP", "ORDER":
-                // A column beside aggregates that is not grouped on comes from one row of the
-                // group: the last one read (or the one with the min/max, ties in read order).
-                // Rows whose ORDER BY keys tie come in read order.
-                if i + 1 < toks.count, toks[i + 1].isWord("BY") { orderSensitive = true }
+            case "LIMIT", "OFFSET", "OVER":
+                values = true
             case "GROUP_CONCAT", "STRING_AGG":
-                if i + 1 < toks.count, toks[i + 1].kind == .punct, toks[i + 1].text == "(" { orderSensitive = true }
+                if i + 1 < toks.count, toks[i + 1].kind == .punct, toks[i + 1].text == "(" { values = true }
+            case "DISTINCT":
+                ties = true
+            case "GROUP", "ORDER":
+                if i + 1 < toks.count, toks[i + 1].isWord("BY") { ties = true }
             default:
                 break
             }
         }
-        guard orderSensitive else { return nil }
+        guard values || ties else { return nil }
         let tables = referencedTables(sql).filter { $0.placement != .standard }
-        return routerCopyable(sql, tables, toks) ? tables : nil
+        return routerCopyable(sql, tables, toks, limit: values ? routerCopyRows : routerCopyRows / 10) ? tables : nil
     }
 
-    /// Whether a statement over `tables` may run over copies: they hold at most
-    /// `routerCopyRows` rows together, and it names no view or temporary object.
-    func routerCopyable(_ sql: String, _ tables: [TableInfo], _ scanned: [Token]? = nil) -> Bool {
-        guard routerCopyRows > 0, !tables.isEmpty else { return false }
+    /// Whether a statement over `tables` may run over copies: they hold at most `limit` rows
+    /// together (`routerCopyRows` by default), and it names no view or temporary object.
+    func routerCopyable(_ sql: String, _ tables: [TableInfo], _ scanned: [Token]? = nil, limit: Int64? = nil) -> Bool {
+        let limit = limit ?? routerCopyRows
+        guard limit > 0, !tables.isEmpty else { return false }
         var rows: Int64 = 0
         for t in tables { rows += rowCount(t) }
-        guard rows <= routerCopyRows else { return false }
+        guard rows <= limit else { return false }
         let toks = scanned ?? Tokens.scan(sql)
         guard let names = try? router.query("SELECT name FROM sqlite_schema WHERE type = 'view' UNION ALL SELECT name FROM sqlite_temp_schema")
         else { return false }
