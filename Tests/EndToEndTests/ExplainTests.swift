@@ -51,5 +51,26 @@ import LimitlessSupport
                               env: ["LIMITLESS_ROUTER_COPY_ROWS": "0"])
         #expect(!off.stdout.contains("Distributed Copy"), "\(off.stdout)")
         #expect(off.stdout.contains("Distributed Scan on t b"), "\(off.stdout)")
+        // A generated column is computed by the copy's own definition, not copied; EXPLAIN
+        // ANALYZE counts the fill's rows under the plan it shows.
+        #expect(try c.sql("SET rds_aurora.limitless_create_table_mode = 'sharded'; SET rds_aurora.limitless_create_table_shard_key = '{\"k\"}';" +
+                          "CREATE TABLE g (k INTEGER PRIMARY KEY, a INT, b INT GENERATED ALWAYS AS (a * 2) VIRTUAL);" +
+                          "INSERT INTO g (k, a) VALUES (3, 5), (1, 3), (2, 4);").status == 0)
+        let gen = try c.h.run(["sql", "--db-cluster-identifier", c.id, "--output", "csv", "-c", "SELECT group_concat(b) FROM g WHERE a > 3"])
+        #expect(gen.stdout == "group_concat(b)\n\"8,10\"\n", "\(gen.stdout)")
+        let analyzed = try table(c, "EXPLAIN ANALYZE SELECT group_concat(b) FROM g;")
+        #expect(analyzed.stdout.contains("Remote SQL: SELECT rowid, \"k\", \"a\", NULL FROM \"g\" ORDER BY rowid"), "\(analyzed.stdout)")
+        #expect(analyzed.stdout.contains("Actual: loops=1 rows=3 shards visited=[1, 2, 3, 4]"), "\(analyzed.stdout)")
+        // Where only ORDER BY ties depend on read order, copies stop at a tenth of the limit
+        // (t and g hold 7 rows: copied for group_concat under a limit of 50, not for ORDER BY).
+        let small = ["LIMITLESS_ROUTER_COPY_ROWS": "50"]
+        let values = try c.h.run(["sql", "--db-cluster-identifier", c.id, "--output", "csv"],
+                                 stdin: "EXPLAIN SELECT t.k, (SELECT group_concat(g.b) FROM g WHERE g.a > t.k) FROM t;", env: small)
+        #expect(values.stdout.contains("Distributed Copy of g"), "\(values.stdout)")
+        let ties = try c.h.run(["sql", "--db-cluster-identifier", c.id, "--output", "csv"],
+                               stdin: "EXPLAIN SELECT t.k, (SELECT max(g.b) FROM g WHERE g.a > t.k) AS m FROM t ORDER BY m;", env: small)
+        #expect(ties.stdout.contains("Distributed Scan on g") && !ties.stdout.contains("Copy"), "\(ties.stdout)")
+        let tiesAtDefault = try table(c, "EXPLAIN SELECT t.k, (SELECT max(g.b) FROM g WHERE g.a > t.k) AS m FROM t ORDER BY m;")
+        #expect(tiesAtDefault.stdout.contains("Distributed Copy of g"), "\(tiesAtDefault.stdout)")
     }
 }

@@ -70,6 +70,9 @@ public final class ClusterEngine {
     var staleRouterCopies: [String] = []
     /// The most rows a statement is run over router copies for (RouterCopy.swift).
     var routerCopyRows = ClusterEngine.defaultRouterCopyRows
+    /// Tier 2 stepped aside for the statement being planned because copies answer it as one
+    /// database (set by `pushdownPlan`, taken by `routerCopyTables`).
+    var copiesPromised = false
     /// PostgreSQL semantics: after an error inside BEGIN … COMMIT, everything but the end of the
     /// block fails, and COMMIT rolls back.
     public private(set) var transactionFailed = false

@@ -30,6 +30,7 @@ extension ClusterEngine {
 
     /// Tier 2: the plan that lets every shard run `sql` for its own rows, or nil.
     func pushdownPlan(_ sql: String) -> PushdownPlan? {
+        copiesPromised = false
         guard catalog.shardCount > 1, catalog.tables.values.contains(where: { $0.placement == .sharded }),
               let stmt = try? SQLSyntax.parseOne(sql), case let .select(select) = stmt.kind else { return nil }
         let planner = PushdownPlanner(table: { [catalog] in catalog.table($0) },
@@ -37,7 +38,12 @@ extension ClusterEngine {
                                       aggregateNames: aggregateFunctionNames,
                                       accessOrder: { [unowned self] in self.accessOrder(sql, table: $0, ordered: $1) },
                                       groupOrder: { [unowned self] in self.groupReadOrder(sql, table: $0) },
-                                      copyable: { [unowned self] in self.routerCopyable(sql, $0) })
+                                      copyable: { [unowned self] tables in
+                                          // The planner steps aside exactly when this says yes.
+                                          let yes = self.routerCopyable(sql, tables)
+                                          if yes { self.copiesPromised = true }
+                                          return yes
+                                      })
         guard var plan = planner.plan(select) else { return nil }
         if plan.partialAggregates, case .combine = plan.merge {
             plan.hashAggregate = HashAggregateSpec(plan.shardSelect, aggregateNames: aggregateFunctionNames,

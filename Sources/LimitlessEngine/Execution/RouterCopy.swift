@@ -33,8 +33,19 @@ extension ClusterEngine {
     /// The distributed tables a router SELECT reads through copies, or nil when it reads them
     /// through scans: its answer cannot depend on read order, the tables are too big, or it
     /// names a temporary object (a temporary table of the same name would be replaced). A view
-    /// it names is copied too, as a temporary view over the copies.
+    /// it names is copied too, as a temporary view over the copies; its text counts as the
+    /// statement's.
+    ///
+    /// Values that depend on read order (group_concat, string_agg, what a LIMIT or OFFSET keeps,
+    /// window functions) copy up to `routerCopyRows` rows, as does a statement tier 2 stepped
+    /// aside for (`copiesPromised`). Where read order shows only in the order of ORDER BY ties,
+    /// the row a column beside aggregates comes from, or which spelling of NOCASE-equal values
+    /// a group or DISTINCT row shows (ORDER BY, GROUP BY, DISTINCT), a tenth of that: such
+    /// statements are often lookups that read a few rows through scans, and a copy costs every
+    /// row of the tables.
     func routerCopyTables(forStatement sql: String, _ head: [Token]) -> [TableInfo]? {
+        let promised = copiesPromised
+        copiesPromised = false
         guard routerCopyRows > 0, !catalog.tables.isEmpty, let first = head.first, first.kind == .word,
               first.text == "SELECT" || first.text == "WITH" else { return nil }
         let toks = Tokens.scan(sql)
@@ -44,27 +55,24 @@ extension ClusterEngine {
         let views = routerViews(toks)
         let text = ([sql] + views.map(\.sql)).joined(separator: "\n")
         let all = views.isEmpty ? toks : Tokens.scan(text)
-        var orderSensitive = false
+        var values = promised, ties = false
         for (i, t) in all.enumerated() where t.kind == .word {
             switch t.text {
-            case "LIMIT", "OFFSET", "OVER", "DISTINCT":
-                // DISTINCT: of values equal but spelt differently (NOCASE, RTRIM) it keeps the
-                // first read.
-                orderSensitive = true
-            case "GROUP", "ORDER":
-                // A column beside aggregates that is not grouped on comes from one row of the
-                // group: the last one read (or the one with the min/max, ties in read order).
-                // Rows whose ORDER BY keys tie come in read order.
-                if i + 1 < all.count, all[i + 1].isWord("BY") { orderSensitive = true }
+            case "LIMIT", "OFFSET", "OVER":
+                values = true
             case "GROUP_CONCAT", "STRING_AGG":
-                if i + 1 < all.count, all[i + 1].kind == .punct, all[i + 1].text == "(" { orderSensitive = true }
+                if i + 1 < all.count, all[i + 1].kind == .punct, all[i + 1].text == "(" { values = true }
+            case "DISTINCT":
+                ties = true
+            case "GROUP", "ORDER":
+                if i + 1 < all.count, all[i + 1].isWord("BY") { ties = true }
             default:
                 break
             }
         }
-        guard orderSensitive else { return nil }
+        guard values || ties else { return nil }
         let tables = referencedTables(text).filter { $0.placement != .standard }
-        return routerCopyable(sql, tables, toks) ? tables : nil
+        return routerCopyable(sql, tables, toks, limit: values ? routerCopyRows : routerCopyRows / 10) ? tables : nil
     }
 
     /// The router's views (main schema) a statement names, with the views those name in turn,
@@ -86,14 +94,16 @@ extension ClusterEngine {
         return all.filter { wanted.contains($0.name.lowercased()) }
     }
 
-    /// Whether a statement over `tables` may run over copies: they hold at most
-    /// `routerCopyRows` rows together, and it names no temporary object (nor, unless
+    /// Whether a statement over `tables` may run over copies: they hold at most `limit` rows
+    /// together (`routerCopyRows` by default), and it names no temporary object (nor, unless
     /// `views`, a view).
-    func routerCopyable(_ sql: String, _ tables: [TableInfo], _ scanned: [Token]? = nil, views: Bool = true) -> Bool {
-        guard routerCopyRows > 0, !tables.isEmpty else { return false }
+    func routerCopyable(_ sql: String, _ tables: [TableInfo], _ scanned: [Token]? = nil, limit: Int64? = nil,
+                        views: Bool = true) -> Bool {
+        let limit = limit ?? routerCopyRows
+        guard limit > 0, !tables.isEmpty else { return false }
         var rows: Int64 = 0
         for t in tables { rows += rowCount(t) }
-        guard rows <= routerCopyRows else { return false }
+        guard rows <= limit else { return false }
         let toks = scanned ?? Tokens.scan(sql)
         let viewNames = views ? "" : "SELECT name FROM sqlite_schema WHERE type = 'view' UNION ALL "
         guard let names = try? router.query(viewNames + "SELECT name FROM sqlite_temp_schema")
@@ -174,12 +184,23 @@ extension ClusterEngine {
     /// Marks a temporary view among the names `makeRouterCopies` made.
     static let copiedViewMark = "\u{1}"
 
-    /// The statement that fills a table's copy from the shards (its rows under their rowids).
+    /// The statement that fills a table's copy from the shards (its rows under their rowids;
+    /// generated columns are computed by the copy's own definition).
     func routerCopyFill(_ info: TableInfo) -> String {
-        let cols = info.columns.map { quoteIdentifier($0.name) }
+        let cols = info.columns.filter { !$0.isGenerated }.map { quoteIdentifier($0.name) }
         let list = (info.rowidAliasIndex == nil ? [info.rowidName] : []) + cols
         let q = quoteIdentifier(info.name)
         return "INSERT INTO temp.\(q) (\(list.joined(separator: ", "))) SELECT \(list.joined(separator: ", ")) FROM main.\(q)"
+    }
+
+    /// The plan (idxStr) of the fill's scan of a table: every column but the generated ones
+    /// (EXPLAIN names the fill by it).
+    static func routerCopyPlan(_ info: TableInfo) -> String {
+        let count = info.columns.count
+        guard count < 64 else { return "" }
+        var used: UInt64 = 0
+        for (i, c) in info.columns.enumerated() where !c.isGenerated { used |= UInt64(1) << UInt64(i) }
+        return used == (UInt64(1) << UInt64(count)) - 1 ? "" : ";" + String(used, radix: 16)
     }
 
     /// Runs a router SELECT over copies of `tables` (see the top of this file); falls back to

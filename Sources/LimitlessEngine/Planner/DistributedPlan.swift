@@ -127,10 +127,11 @@ extension ClusterEngine {
     /// holds rows (one copy of a reference table).
     private func copyScan(_ info: TableInfo) -> DistributedPlan.Scan {
         let shards = info.placement == .reference ? [referenceReadShard] : Array(1...catalog.shardCount)
-        let sql = VirtualTable.scanSelect(info, plan: "", clauses: [], multiShard: shards.count > 1) { [unowned self] in
+        let plan = ClusterEngine.routerCopyPlan(info)
+        let sql = VirtualTable.scanSelect(info, plan: plan, clauses: [], multiShard: shards.count > 1) { [unowned self] in
             self.scanReadOrder($0, table: info, sorted: $1)
         }.sql
-        return DistributedPlan.Scan(table: info, alias: info.name, plan: "", shards: shards,
+        return DistributedPlan.Scan(table: info, alias: info.name, plan: plan, shards: shards,
                                     reason: info.placement == .reference ? "reference table: one copy" : nil,
                                     keyPinned: false, remoteSQL: sql)
     }
