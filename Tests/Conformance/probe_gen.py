@@ -21,14 +21,14 @@ NUM = ["col0", "col1", "col3", "col4"]
 INTS = ["col0", "col3"]
 
 
-def generate(seed, queries=60, big=None):
+def generate(seed, queries=60, big=None, rows=None):
     r = random.Random(seed)
     db = sqlite3.connect(":memory:")
     db.isolation_level = None
     out = ["hash-threshold 8", ""]
     if big is None:
         big = seed % 3 == 0
-    n = r.randint(1000, 1300) if big else r.choice([10, 20, 40, 100, 200])
+    n = rows or (r.randint(1000, 1300) if big else r.choice([10, 20, 40, 100, 200]))
     spread = r.choice([3, 5, 10, 30])  # few distinct values: many ties
     ntab = 5
     views = []
@@ -424,6 +424,7 @@ def main():
     ap.add_argument("--seeds", default="1-30")
     ap.add_argument("--queries", type=int, default=60)
     ap.add_argument("--big", choices=["auto", "yes", "no"], default="auto")
+    ap.add_argument("--rows", type=int, default=None, help="rows per table (overrides --big)")
     ap.add_argument("--shape", choices=["index", "random"], default="index",
                     help="index: tab0..tab4 of 7 columns under indexes; random: random/*'s three small tables")
     a = ap.parse_args()
@@ -432,7 +433,7 @@ def main():
     big = None if a.big == "auto" else a.big == "yes"
     for seed in range(int(lo), int(hi or lo) + 1):
         with open(os.path.join(a.out, f"probe_{a.shape}_{seed}.test"), "w") as f:
-            f.write(generate(seed, a.queries, big) if a.shape == "index" else generate_random(seed, a.queries))
+            f.write(generate(seed, a.queries, big, a.rows) if a.shape == "index" else generate_random(seed, a.queries))
 
 
 if __name__ == "__main__":

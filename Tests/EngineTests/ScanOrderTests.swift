@@ -111,6 +111,30 @@ import Testing
         }
     }
 
+    /// An IN list on a column that is not the shard key comes whole to one xFilter and goes to
+    /// the shards as `col IN (…)`, so the rows come in the table's read order, as where one
+    /// database scans the table and tests each row against the list; looked up value by value
+    /// they came grouped by value, and ties of an ORDER BY (or group_concat) followed that.
+    @Test func inListsAtTheRouterKeepTheTablesReadOrder() throws {
+        let (f, plain) = try setUp()
+        f.engine.routerCopyRows = 0
+        let other = "CREATE TABLE u (k INTEGER NOT NULL, b INTEGER); INSERT INTO u VALUES (1, 2), (2, 1), (3, 2), (4, NULL);"
+        try f.run("SET rds_aurora.limitless_create_table_shard_key = '{\"k\"}';")
+        try f.run(other)
+        try plain.exec(other)
+        for sql in ["SELECT id, x FROM t WHERE g IN (SELECT b FROM u) ORDER BY a",
+                    "SELECT id, x FROM t WHERE g IN (SELECT b FROM u WHERE k > 1) ORDER BY a DESC LIMIT 5",
+                    "SELECT group_concat(id) FROM t WHERE g IN (SELECT b FROM u)",
+                    "SELECT id FROM t WHERE a IN (SELECT b FROM u WHERE b IS NULL)",
+                    "SELECT id, x FROM t WHERE g IN (2, 1) AND a IN (SELECT b FROM u) ORDER BY x IS NULL"] {
+            let plan = try f.engine.explainLines(sql)
+            #expect(plan.first == "Router Execution" && !plan.contains { $0.contains("Copy") }, "\(sql)")
+            let got = try rows(f, sql).map(DifferentialTests.key)
+            let expected = try plain.query(sql).map(DifferentialTests.key)
+            #expect(got == expected, "\(sql)")
+        }
+    }
+
     /// Where the answer depends on the join's order too (group_concat over a join, a window
     /// over rows in read order, a LIMIT on a join), the router runs the statement over copies
     /// of the tables with their indexes, so SQLite plans the loops as one database does; the

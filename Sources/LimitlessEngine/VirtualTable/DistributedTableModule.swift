@@ -190,9 +190,18 @@ extension Error {
 struct PushedConstraint {
     var column: Int
     var op: Int32
+    /// Not one of SQLite's operators: `col IN (…)` with the whole list handed to one xFilter
+    /// (sqlite3_vtab_in), sent to the shards as `col IN (?, …)`.
+    static let inList: Int32 = 1002
     var hasArgument: Bool { op != SQLITE_INDEX_CONSTRAINT_ISNULL && op != SQLITE_INDEX_CONSTRAINT_ISNOTNULL }
+    /// The comparison as shard SQL (an IN list with `count` placeholders).
+    func sql(_ name: String, count: Int = 2) -> String {
+        if op == PushedConstraint.inList { return name + " IN (" + Array(repeating: "?", count: count).joined(separator: ", ") + ")" }
+        return name + " " + sqlOperator + (hasArgument ? " ?" : "")
+    }
     var sqlOperator: String {
         switch op {
+        case PushedConstraint.inList: return "IN"
         case SQLITE_INDEX_CONSTRAINT_EQ: return "="
         case SQLITE_INDEX_CONSTRAINT_GT: return ">"
         case SQLITE_INDEX_CONSTRAINT_GE: return ">="
@@ -244,9 +253,18 @@ final class VirtualTable {
             // values under numeric affinity only when it reads the list itself; fed through
             // xFilter, the values are matched under the column's text affinity instead.
             if op == SQLITE_INDEX_CONSTRAINT_EQ && !column.affinity.isNumeric && sqlite3_vtab_in(info, Int32(i), -1) != 0 { continue }
-            let pushed = PushedConstraint(column: Int(c.iColumn), op: op)
-            plan.append("\(pushed.column):\(op)")
-            clauses.append(quoteIdentifier(column.name) + " " + pushed.sqlOperator + (pushed.hasArgument ? " ?" : ""))
+            var pushed = PushedConstraint(column: Int(c.iColumn), op: op)
+            // An IN list on a column that is not the shard key comes whole to one xFilter and
+            // goes to the shards as `col IN (…)`: the rows then come in the table's read order,
+            // as where one database scans the table and tests each row against the list (looked
+            // up value by value, they would come grouped by value, and ORDER BY ties with them).
+            // A shard key's values are still looked up one by one, each on its own shard.
+            if op == SQLITE_INDEX_CONSTRAINT_EQ, !self.info.keyIndexes.contains(Int(c.iColumn)),
+               sqlite3_vtab_in(info, Int32(i), -1) != 0, sqlite3_vtab_in(info, Int32(i), 1) != 0 {
+                pushed.op = PushedConstraint.inList
+            }
+            plan.append("\(pushed.column):\(pushed.op)")
+            clauses.append(pushed.sql(quoteIdentifier(column.name)))
             if pushed.hasArgument {
                 argIndex += 1
                 info.pointee.aConstraintUsage[i].argvIndex = argIndex
@@ -547,7 +565,7 @@ extension VirtualTable {
             let parts = item.split(separator: ":")
             guard parts.count == 2, let col = Int(parts[0]), let op = Int32(parts[1]), col < info.columns.count else { return nil }
             let c = PushedConstraint(column: col, op: op)
-            return (col, op, quoteIdentifier(info.columns[col].name) + " " + c.sqlOperator + (c.hasArgument ? " ?" : ""))
+            return (col, op, c.sql(quoteIdentifier(info.columns[col].name)))
         }
     }
 }
@@ -663,6 +681,9 @@ final class VirtualCursor {
         var arg = 0
         var skipped: UInt64 = 0
         var skippedBeyond = Set<Int>()  // past the mask's 64 bits (never cached)
+        var inCounts: [Int: Int] = [:]  // the values of each IN list sent (never cached)
+        var copies: [OpaquePointer?] = []
+        defer { for c in copies { sqlite3_value_free(c) } }
         let constraints = VirtualTable.splitPlan(plan).constraints
         let items = constraints.isEmpty ? [] : constraints.split(separator: ",")
         if !items.isEmpty {
@@ -671,6 +692,28 @@ final class VirtualCursor {
                 let c = PushedConstraint(column: Int(parts[0])!, op: Int32(parts[1])!)
                 let column = info.columns[c.column]
                 var value: OpaquePointer? = nil
+                if c.op == PushedConstraint.inList {
+                    // The list's values (NULL matches nothing); too many for one statement's
+                    // variables: the router tests every row itself.
+                    let list = argv?[arg]; arg += 1
+                    var values: [OpaquePointer?] = []
+                    var v: OpaquePointer? = nil
+                    var rc = sqlite3_vtab_in_first(list, &v)
+                    while rc == SQLITE_OK, let value = v {
+                        // Each value lives until the next call: kept as a copy until xFilter ends.
+                        if sqlite3_value_type(value) != SQLITE_NULL { values.append(sqlite3_value_dup(value)) }
+                        rc = sqlite3_vtab_in_next(list, &v)
+                    }
+                    copies += values
+                    if values.isEmpty && (rc == SQLITE_OK || rc == SQLITE_DONE) { eof = true; return }
+                    if rc != SQLITE_DONE || values.count > 10_000 {
+                        if n < 64 { skipped |= UInt64(1) << UInt64(n) } else { skippedBeyond.insert(n) }
+                        continue
+                    }
+                    inCounts[n] = values.count
+                    binds += values
+                    continue
+                }
                 if c.hasArgument {
                     value = argv?[arg]; arg += 1
                     // A text column compared with a number: the router compares after numeric
@@ -709,7 +752,7 @@ final class VirtualCursor {
             }
         }
         let sql: String
-        if skippedBeyond.isEmpty, let last = lastSQL, last.skipped == skipped, last.multi == (shards.count > 1), last.plan == plan {
+        if skippedBeyond.isEmpty, inCounts.isEmpty, let last = lastSQL, last.skipped == skipped, last.multi == (shards.count > 1), last.plan == plan {
             sql = last.sql
             mergeKeys = last.keys
         } else {
@@ -724,7 +767,7 @@ final class VirtualCursor {
                     }
                     continue
                 }
-                clauses.append(name + " " + c.sqlOperator + (c.hasArgument ? " ?" : ""))
+                clauses.append(c.sql(name, count: inCounts[n] ?? 2))
             }
             let table = self.table
             (sql, mergeKeys) = VirtualTable.scanSelect(info, plan: plan, clauses: clauses, multiShard: shards.count > 1) { probe, sorted in
@@ -733,7 +776,7 @@ final class VirtualCursor {
                 defer { if locked { gate.unlock() } }
                 return table.engine.scanReadOrder(probe, table: info, sorted: sorted)
             }
-            lastSQL = skippedBeyond.isEmpty ? (plan, skipped, shards.count > 1, sql, mergeKeys) : nil
+            lastSQL = skippedBeyond.isEmpty && inCounts.isEmpty ? (plan, skipped, shards.count > 1, sql, mergeKeys) : nil
         }
         statementSQL = sql
         let reuse = sql == keptSQL
