@@ -53,6 +53,10 @@ import SQLSyntax
 
     @Test func numbersMatchOneDatabaseAndOtherValuesGoBackToSQLite() throws {
         let f = try PlanFixture(name: "hashagg")
+        // Partial aggregates on the shards even for this small table (its REAL values are
+        // multiples of 1/64, whose sums do not depend on the order of addition): without
+        // copies, tier 2 does not step aside for REAL sums.
+        f.engine.routerCopyRows = 0
         let one = try Database(path: ":memory:", create: true)
         try f.run("""
             SET rds_aurora.limitless_create_table_mode = 'sharded';

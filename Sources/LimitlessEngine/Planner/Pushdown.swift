@@ -304,6 +304,12 @@ struct PushdownPlanner {
                 if core.distinct { return ctx.distinctPlan(select, core, shardCore, broadcasts, reason: why) }
                 return ctx.orderedPlan(select, shardCore, broadcasts, reason: why)
             }
+            // sum/total/avg of REAL values depend on the order one database adds them in
+            // (floating-point addition does not associate: 0.1 + … + 0.8 is 3.5999999999999996
+            // there, 3.6 from per-shard partials); tables small enough run at tier 3, which
+            // adds in one database's order.
+            if exprs.contains(where: { ctx.sumsReals($0) }),
+               sources.reduce(Int64(0), { $0 + rowCount($1.info) }) <= 10_000, copyable?(sources.map(\.info)) == true { return nil }
             return ctx.partialAggregatePlan(select, core, shardCore, broadcasts, aggregateNames, reason: reason)
         }
         if core.distinct {
@@ -528,6 +534,43 @@ private struct Context {
         let n = f.name.lowercased()
         if n == "min" || n == "max" { return f.arguments.count == 1 && !f.star }
         return names.contains(n)
+    }
+
+    /// Whether `e` has a sum, total or avg whose argument may be REAL (its order of addition
+    /// then shows in the last bits of the result).
+    func sumsReals(_ e: Expr) -> Bool {
+        var found = false
+        e.forEach {
+            if case let .function(f) = $0, ["sum", "total", "avg"].contains(f.name.lowercased()),
+               f.arguments.contains(where: { mayBeReal($0) }) { found = true }
+        }
+        return found
+    }
+
+    /// Whether `e` may be a REAL value: false for integer columns and literals and integer
+    /// arithmetic over them (and CAST … AS INTEGER); true otherwise.
+    func mayBeReal(_ e: Expr) -> Bool {
+        switch e {
+        case let .literal(l):
+            if case let .number(n) = l { return n.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) }
+            return l != .null
+        case .column:
+            return affinityType(e) != "INTEGER"
+        case let .unary(op, x):
+            return op == .not || op == .bitNot ? false : mayBeReal(x)
+        case let .binary(op, l, r):
+            switch op {
+            case .add, .sub, .mul, .div, .mod: return mayBeReal(l) || mayBeReal(r)
+            case .concat, .jsonExtract, .jsonExtractText: return true
+            default: return false
+            }
+        case let .cast(_, t):
+            return Affinity(declaredType: t.name) != .integer
+        case .isNull, .is, .between, .inList, .inSelect, .exists, .pattern:
+            return false
+        default:
+            return true
+        }
     }
 
     func containsAggregate(_ e: Expr, _ names: Set<String>) -> Bool {
