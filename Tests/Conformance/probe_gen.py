@@ -265,40 +265,7 @@ def generate(seed, queries=60, big=None, rows=None):
         except sqlite3.Error:
             out.append(f"statement error\n{q}\n")
             return
-        ncol = len(cur.description)
-        types = ""
-        for i in range(ncol):
-            vals = [row[i] for row in rows if row[i] is not None]
-            if vals and all(isinstance(v, int) for v in vals):
-                types += "I"
-            elif vals and all(isinstance(v, (int, float)) for v in vals):
-                types += "R"
-            else:
-                types += "T"
-        ordered = " ORDER BY " in q.upper().rsplit(")", 1)[-1]
-        sortmode = "nosort" if ordered else "rowsort"
-        rendered = []
-        for row in rows:
-            rr = []
-            for v, t in zip(row, types):
-                if v is None: rr.append("NULL")
-                elif t == "I": rr.append(str(v))
-                elif t == "R": rr.append("%.3f" % v)
-                else:
-                    s = v if isinstance(v, str) else (repr(v) if isinstance(v, float) else str(v))
-                    if isinstance(v, float) and v == int(v) and abs(v) < 1e15: s = "%.1f" % v
-                    rr.append(s or "(empty)")
-            rendered.append(rr)
-        if sortmode == "rowsort":
-            rendered.sort()
-        values = [v for row in rendered for v in row]
-        if len(values) > 8:
-            import hashlib
-            h = hashlib.md5("".join(v + "\n" for v in values).encode()).hexdigest()
-            body = f"{len(values)} values hashing to {h}"
-        else:
-            body = "\n".join(values)
-        out.append(f"query {types} {sortmode}\n{q}\n----\n{body}\n")
+        out.append(record(q, cur.description, rows))
 
     for qi in range(queries):
         if qi == queries * 2 // 3 and r.random() < 0.5:

@@ -30,6 +30,21 @@ import Testing
         return rows
     }
 
+    /// Runs `script` on the cluster and (without its SET lines) on the plain database.
+    func onBoth(_ f: PlanFixture, _ plain: PlainDatabase, _ script: String) throws {
+        try f.run(script)
+        try plain.exec(script.split(separator: "\n").filter { !$0.hasPrefix("SET") }.joined(separator: "\n"))
+    }
+
+    /// Expects the cluster to give the plain database's rows in its order; returns the plan.
+    @discardableResult
+    func expectOneDatabase(_ f: PlanFixture, _ plain: PlainDatabase, _ sql: String) throws -> [String] {
+        let got = try rows(f, sql).map(DifferentialTests.key)
+        let expected = try plain.query(sql).map(DifferentialTests.key)
+        #expect(got == expected, "\(sql)")
+        return try f.engine.explainLines(sql)
+    }
+
     static let queries = [
         // ORDER BY keys that tie: scan order among them, LIMIT keeps those rows.
         "SELECT id, x FROM t ORDER BY g",
@@ -89,13 +104,11 @@ import Testing
         let (f, plain) = try setUp()
         // The scans themselves, not copies (which these statements would run over otherwise).
         f.engine.routerCopyRows = 0
-        let indexes = "CREATE INDEX t_g ON t(g); CREATE INDEX t_ax ON t(a DESC, x COLLATE NOCASE);"
-        try f.run(indexes)
-        try plain.exec(indexes)
-        let other = "CREATE TABLE u (k INTEGER NOT NULL, v TEXT); INSERT INTO u VALUES (1, 'p'), (2, 'q'), (3, 'r'), (9, 's');"
-        try f.run("SET rds_aurora.limitless_create_table_shard_key = '{\"k\"}';")
-        try f.run(other)
-        try plain.exec(other)
+        try onBoth(f, plain, """
+        CREATE INDEX t_g ON t(g); CREATE INDEX t_ax ON t(a DESC, x COLLATE NOCASE);
+        SET rds_aurora.limitless_create_table_shard_key = '{"k"}';
+        CREATE TABLE u (k INTEGER NOT NULL, v TEXT); INSERT INTO u VALUES (1, 'p'), (2, 'q'), (3, 'r'), (9, 's');
+        """)
         for sql in ["SELECT group_concat(x) FROM t WHERE g > 1",
                     "SELECT group_concat(id || x, ';') FROM t WHERE a = 1",
                     "SELECT a, group_concat(x) FROM t WHERE g >= 2 GROUP BY a",
@@ -103,11 +116,8 @@ import Testing
                     "SELECT k, (SELECT x FROM t WHERE g > u.k LIMIT 1) FROM u",
                     "SELECT v, (SELECT group_concat(id) FROM t WHERE a = u.k) FROM u",
                     "SELECT * FROM (SELECT id, x FROM t WHERE g > 1 LIMIT 3) JOIN u ON u.k < 3 ORDER BY v"] {
-            let plan = try f.engine.explainLines(sql)
+            let plan = try expectOneDatabase(f, plain, sql)
             #expect(plan.first == "Router Execution" && !plan.contains { $0.contains("Copy") }, "\(sql)")
-            let got = try rows(f, sql).map(DifferentialTests.key)
-            let expected = try plain.query(sql).map(DifferentialTests.key)
-            #expect(got == expected, "\(sql)")
         }
     }
 
@@ -118,20 +128,17 @@ import Testing
     @Test func inListsAtTheRouterKeepTheTablesReadOrder() throws {
         let (f, plain) = try setUp()
         f.engine.routerCopyRows = 0
-        let other = "CREATE TABLE u (k INTEGER NOT NULL, b INTEGER); INSERT INTO u VALUES (1, 2), (2, 1), (3, 2), (4, NULL);"
-        try f.run("SET rds_aurora.limitless_create_table_shard_key = '{\"k\"}';")
-        try f.run(other)
-        try plain.exec(other)
+        try onBoth(f, plain, """
+        SET rds_aurora.limitless_create_table_shard_key = '{"k"}';
+        CREATE TABLE u (k INTEGER NOT NULL, b INTEGER); INSERT INTO u VALUES (1, 2), (2, 1), (3, 2), (4, NULL);
+        """)
         for sql in ["SELECT id, x FROM t WHERE g IN (SELECT b FROM u) ORDER BY a",
                     "SELECT id, x FROM t WHERE g IN (SELECT b FROM u WHERE k > 1) ORDER BY a DESC LIMIT 5",
                     "SELECT group_concat(id) FROM t WHERE g IN (SELECT b FROM u)",
                     "SELECT id FROM t WHERE a IN (SELECT b FROM u WHERE b IS NULL)",
                     "SELECT id, x FROM t WHERE g IN (2, 1) AND a IN (SELECT b FROM u) ORDER BY x IS NULL"] {
-            let plan = try f.engine.explainLines(sql)
+            let plan = try expectOneDatabase(f, plain, sql)
             #expect(plan.first == "Router Execution" && !plan.contains { $0.contains("Copy") }, "\(sql)")
-            let got = try rows(f, sql).map(DifferentialTests.key)
-            let expected = try plain.query(sql).map(DifferentialTests.key)
-            #expect(got == expected, "\(sql)")
         }
     }
 
@@ -141,25 +148,19 @@ import Testing
     /// copies are gone afterwards.
     @Test func orderDependentJoinsRunOverCopiesAsOneDatabase() throws {
         let (f, plain) = try setUp()
-        let setup = """
+        try onBoth(f, plain, """
         CREATE INDEX t_ga ON t(g DESC, a);
         SET rds_aurora.limitless_create_table_shard_key = '{"k"}';
         CREATE TABLE u (k INTEGER NOT NULL, b INTEGER, v TEXT);
         CREATE INDEX u_bv ON u(b DESC, v);
         INSERT INTO u VALUES (1, 2, 'p'), (2, 1, 'q'), (3, 2, 'r'), (9, 1, 's'), (4, 5, 'p'), (6, 1, 'q');
-        """
-        try f.run(setup)
-        try plain.exec(setup.split(separator: "\n").filter { !$0.hasPrefix("SET") }.joined(separator: "\n"))
+        """)
         let queries = ["SELECT u.b, group_concat(t.id) FROM t JOIN u ON t.a = u.b GROUP BY u.b",
                        "SELECT u.v, group_concat(t.x, '') FROM u JOIN t ON t.g = u.b GROUP BY u.v",
                        "SELECT t.id, u.k, row_number() OVER () FROM t JOIN u ON t.a = u.b",
                        "SELECT t.id, u.k FROM t JOIN u ON t.a = u.b LIMIT 5",
                        "WITH j AS (SELECT t.id, u.v FROM t, u WHERE t.g = u.b) SELECT group_concat(id || v) FROM j"]
-        for sql in queries {
-            let got = try rows(f, sql).map(DifferentialTests.key)
-            let expected = try plain.query(sql).map(DifferentialTests.key)
-            #expect(got == expected, "\(sql)")
-        }
+        for sql in queries { try expectOneDatabase(f, plain, sql) }
         let plan = try f.engine.explainLines(queries[0])
         #expect(plan.first == "Router Execution")
         #expect(plan.contains("  ->  Distributed Copy of t (sharded by id)"))
@@ -177,15 +178,13 @@ import Testing
     /// router answers as one database.
     @Test func limitsOverOrdersTierTwoCannotFollowRunOverCopies() throws {
         let (f, plain) = try setUp()
-        let setup = """
+        try onBoth(f, plain, """
         CREATE INDEX t_gd ON t(g DESC);
         CREATE INDEX t_x ON t(x);
         SET rds_aurora.limitless_create_table_shard_key = '{"k"}';
         CREATE TABLE u (k INTEGER NOT NULL, b INTEGER);
         INSERT INTO u VALUES (1, 2), (2, 1), (3, 2), (9, 1), (4, 5);
-        """
-        try f.run(setup)
-        try plain.exec(setup.split(separator: "\n").filter { !$0.hasPrefix("SET") }.joined(separator: "\n"))
+        """)
         let queries = ["SELECT t.id, u.k FROM t JOIN u ON t.a = u.b ORDER BY u.b LIMIT 4",
                        "SELECT DISTINCT a FROM t WHERE x > 'c' LIMIT 1",
                        "SELECT g, count(*) FROM t GROUP BY g LIMIT 2",
@@ -194,10 +193,7 @@ import Testing
                        // no index, one database reads b through t_x.
                        "SELECT a.id, group_concat(b.id) FROM t a JOIN t b ON b.x >= a.x GROUP BY a.id"]
         for sql in queries {
-            let got = try rows(f, sql).map(DifferentialTests.key)
-            let expected = try plain.query(sql).map(DifferentialTests.key)
-            #expect(got == expected, "\(sql)")
-            #expect(try f.engine.explainLines(sql).contains { $0.hasPrefix("  ->  Distributed Copy of t ") }, "\(sql)")
+            #expect(try expectOneDatabase(f, plain, sql).contains { $0.hasPrefix("  ->  Distributed Copy of t ") }, "\(sql)")
         }
     }
 
