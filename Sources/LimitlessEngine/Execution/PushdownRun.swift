@@ -43,7 +43,8 @@ extension ClusterEngine {
                                           let yes = self.routerCopyable(sql, tables)
                                           if yes { self.copiesPromised = true }
                                           return yes
-                                      })
+                                      },
+                                      realSumCopyRows: routerCopyRows / 10)
         guard var plan = planner.plan(select) else { return nil }
         if plan.partialAggregates, case .combine = plan.merge {
             plan.hashAggregate = HashAggregateSpec(plan.shardSelect, aggregateNames: aggregateFunctionNames,

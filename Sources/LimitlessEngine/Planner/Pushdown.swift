@@ -86,6 +86,9 @@ struct PushdownPlanner {
     /// Whether tier 3 would run a statement over these tables over copies, where it gets one
     /// database's read order (Execution/RouterCopy.swift); nil: never.
     var copyable: (([TableInfo]) -> Bool)? = nil
+    /// Sums of REAL values over tables of at most this many rows step aside for copies (a tenth
+    /// of the copy limit: such statements read every row through scans anyway).
+    var realSumCopyRows: Int64 = 10_000
 
     /// Whether a value of the statement depends on the order rows are read in: group_concat
     /// or string_agg, or (grouped or aggregated) a column outside aggregates and GROUP BY terms.
@@ -309,7 +312,7 @@ struct PushdownPlanner {
             // there, 3.6 from per-shard partials); tables small enough run at tier 3, which
             // adds in one database's order.
             if exprs.contains(where: { ctx.sumsReals($0) }),
-               sources.reduce(Int64(0), { $0 + rowCount($1.info) }) <= 10_000, copyable?(sources.map(\.info)) == true { return nil }
+               sources.reduce(Int64(0), { $0 + rowCount($1.info) }) <= realSumCopyRows, copyable?(sources.map(\.info)) == true { return nil }
             return ctx.partialAggregatePlan(select, core, shardCore, broadcasts, aggregateNames, reason: reason)
         }
         if core.distinct {
