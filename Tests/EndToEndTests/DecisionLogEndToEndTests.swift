@@ -195,22 +195,11 @@ import LimitlessSupport
         #expect(try c.sql(TransactionTests.setup).status == 0)
         let idsBefore = Self.logTxids(c)
         func launch(_ script: String, _ name: String) throws -> (Process, String) {
-            let out = c.h.home + "." + name + ".out", input = c.h.home + "." + name + ".in"
-            FileManager.default.createFile(atPath: out, contents: nil)
-            FileManager.default.createFile(atPath: input, contents: Data(script.utf8))
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: Harness.binary)
-            p.arguments = ["sql", "--db-cluster-identifier", c.id, "--output", "json", "--on-error", "continue"]
-            var env = ProcessInfo.processInfo.environment
-            env["LIMITLESS_HOME"] = c.h.home
-            env.removeValue(forKey: "LIMITLESS_FAULT")
-            env["LIMITLESS_FORGET_EVERY"] = "64"   // the 80 updates cross a forget
-            p.environment = env
-            p.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: input))
-            p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-            p.standardError = FileHandle.nullDevice
+            let base = c.h.home + "." + name
+            // The 80 updates cross a forget.
+            let p = try c.scriptProcess(script, base: base, stderr: false, env: ["LIMITLESS_FORGET_EVERY": "64"])
             try p.run()
-            return (p, out)
+            return (p, base + ".out")
         }
         let n = 40
         let writers = try (0..<2).map { i in

@@ -76,6 +76,27 @@ struct SQLCluster {
         return (stdout, stderr, p.terminationStatus, Date().timeIntervalSince(sent))
     }
 
+    /// A `limitless sql --output json --on-error continue` process (not started) that reads
+    /// `script` from `base.in` and writes its lines to `base.out` (and, if `stderr`, its errors
+    /// to `base.err`), without any LIMITLESS_FAULT of the test's environment.
+    func scriptProcess(_ script: String, base: String, stderr: Bool, env extra: [String: String] = [:]) throws -> Process {
+        _ = FileManager.default.createFile(atPath: base + ".in", contents: Data(script.utf8))
+        _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
+        if stderr { _ = FileManager.default.createFile(atPath: base + ".err", contents: nil) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Harness.binary)
+        p.arguments = ["sql", "--db-cluster-identifier", id, "--output", "json", "--on-error", "continue"]
+        var env = ProcessInfo.processInfo.environment
+        env["LIMITLESS_HOME"] = h.home
+        env.removeValue(forKey: "LIMITLESS_FAULT")
+        for (k, v) in extra { env[k] = v }
+        p.environment = env
+        p.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: base + ".in"))
+        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: base + ".out"))
+        p.standardError = stderr ? try FileHandle(forWritingTo: URL(fileURLWithPath: base + ".err")) : FileHandle.nullDevice
+        return p
+    }
+
     /// The records of `decisions.log` (transaction id, body length), read from the file's
     /// layout: magic "LDEC", body length (4 bytes), transaction id (8), time (8), body, checksum
     /// (8); the log ends where the magic or increasing ids stop.

@@ -921,19 +921,7 @@ struct ConcurrentRuns {
         var procs: [(Process, String, String)] = []
         for (i, script) in scripts.enumerated() {
             let base = c.h.home + ".run\(i)"
-            _ = FileManager.default.createFile(atPath: base + ".in", contents: Data(script.utf8))
-            _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
-            _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: Harness.binary)
-            p.arguments = ["sql", "--db-cluster-identifier", c.id, "--output", "json", "--on-error", "continue"]
-            var env = ProcessInfo.processInfo.environment
-            env["LIMITLESS_HOME"] = c.h.home
-            env.removeValue(forKey: "LIMITLESS_FAULT")
-            p.environment = env
-            p.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: base + ".in"))
-            p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: base + ".out"))
-            p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: base + ".err"))
+            let p = try c.scriptProcess(script, base: base, stderr: true)
             procs.append((p, base + ".out", base + ".err"))
         }
         for (p, _, _) in procs { try p.run() }

@@ -21,6 +21,13 @@ import Glibc
         return (dir, dbs)
     }
 
+    /// A coordinator over `dir` that has run its recovery (the state every test starts from).
+    static func recovered(_ dir: String) throws -> CommitCoordinator {
+        let c = try CommitCoordinator(directory: dir)
+        try c.recover()
+        return c
+    }
+
     /// One transaction over every shard in `dbs`: inserts row `k` (value `v`) on each, committed
     /// through `coordinator`.
     static func commitRow(_ coordinator: CommitCoordinator, _ dbs: [Database], k: Int64, v: SQLValue = .text("x")) throws {
@@ -57,8 +64,7 @@ import Glibc
     @Test func aBigRecordThenAForgetThenSmallRecords() throws {
         let (dir, dbs) = try Self.group(shards: 1)
         defer { try? Files.removeTree(dir) }
-        let c = try CommitCoordinator(directory: dir)
-        try c.recover()
+        let c = try Self.recovered(dir)
         let big = SQLValue.blob([UInt8](repeating: 0xA5, count: 200_000))
         try Self.commitRow(c, dbs, k: 1, v: big)
         #expect(Self.fileSize(Self.logPath(dir)) > DecisionLog.preallocated)
@@ -85,8 +91,7 @@ import Glibc
     @Test func aTornRecordIsWrittenOverAndLaterAppendsFollow() throws {
         let (dir, dbs) = try Self.group(shards: 1)
         defer { try? Files.removeTree(dir) }
-        let c = try CommitCoordinator(directory: dir)
-        try c.recover()
+        let c = try Self.recovered(dir)
         try Self.commitRow(c, dbs, k: 1)
         // A second decision whose last bytes never reached the file: the state stays busy.
         let before = try c.log.scan().position
@@ -114,8 +119,7 @@ import Glibc
     @Test func aPositionFromAnotherBootOrABusyStateIsNotTrusted() throws {
         let (dir, dbs) = try Self.group(shards: 1)
         defer { try? Files.removeTree(dir) }
-        let c = try CommitCoordinator(directory: dir)
-        try c.recover()
+        let c = try Self.recovered(dir)
         for k in Int64(1)...3 { try Self.commitRow(c, dbs, k: k) }
         let good = try c.log.scan().position
         // A stale position (the log's start, id 0) under an idle state of another boot.
@@ -129,12 +133,10 @@ import Glibc
             close(fd)
         }
         writeRawState(boot: "an-earlier-boot", busy: false)
-        let d = try CommitCoordinator(directory: dir)
-        try d.recover()
+        let d = try Self.recovered(dir)
         try Self.commitRow(d, dbs, k: 4)
         writeRawState(boot: d.bootID, busy: true)
-        let e = try CommitCoordinator(directory: dir)
-        try e.recover()
+        let e = try Self.recovered(dir)
         try Self.commitRow(e, dbs, k: 5)
         let scan = try CommitCoordinator(directory: dir).log.scan()
         #expect(scan.records.map(\.txid) == Array((good.lastTxid - 2)...(good.lastTxid + 2)))
@@ -168,8 +170,7 @@ import Glibc
     func deathInsideForget(recordWritten: Bool) throws {
         let (dir, dbs) = try Self.group(shards: 2)
         defer { try? Files.removeTree(dir) }
-        let c = try CommitCoordinator(directory: dir)
-        try c.recover()
+        let c = try Self.recovered(dir)
         for k in Int64(1)...5 { try Self.commitRow(c, dbs, k: k) }
         let last = try c.log.scan().position.lastTxid
         c.writeState(busy: true)
@@ -236,8 +237,7 @@ import Glibc
 
         let (dir, _) = try Self.group(shards: 1)
         defer { try? Files.removeTree(dir) }
-        let c = try CommitCoordinator(directory: dir)
-        try c.recover()
+        let c = try Self.recovered(dir)
         let first = try c.decide([(id: 1, redo: Self.insert(1))])
         c.writeState(busy: false)
         let at = try c.log.scan().position.end
@@ -257,8 +257,7 @@ import Glibc
     @Test func aFailedForgetKeepsTheNewestID() throws {
         let (dir, dbs) = try Self.group(shards: 2)
         defer { try? Files.removeTree(dir) }
-        let c = try CommitCoordinator(directory: dir)
-        try c.recover()
+        let c = try Self.recovered(dir)
         for k in Int64(1)...5 { try Self.commitRow(c, dbs, k: k) }
         let last = try c.log.scan().position.lastTxid
         c.fault = "fail-forget-sync"
@@ -277,8 +276,7 @@ import Glibc
     @Test func aWALThatCannotBeSyncedKeepsTheDecisions() throws {
         let (dir, dbs) = try Self.group(shards: 2)
         defer { try? Files.removeTree(dir) }
-        let c = try CommitCoordinator(directory: dir)
-        try c.recover()
+        let c = try Self.recovered(dir)
         for k in Int64(1)...3 { try Self.commitRow(c, dbs, k: k) }
         let kept = try c.keptDecisions().map(\.txid)
         #expect(kept.count == 3)
@@ -303,8 +301,7 @@ import Glibc
             for k in Int64(1)...5 { try Self.commitRow(c, dbs, k: k) }
         }
         unlink(Self.logPath(dir))
-        let c = try CommitCoordinator(directory: dir)
-        try c.recover()
+        let c = try Self.recovered(dir)
         try Self.commitRow(c, dbs, k: 9)
         // Written where a scan finds it, with an id the participants' markers have not seen.
         #expect(try CommitCoordinator(directory: dir).keptDecisions().map(\.txid) == [6])
